@@ -1,0 +1,1 @@
+"""Marquee composition root and kernel."""

@@ -1,0 +1,1 @@
+"""The kernel: settings, clients, errors, pagination, logging, events, storage, mail."""

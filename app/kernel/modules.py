@@ -1,0 +1,25 @@
+"""What a module hands the composition root: documents, routes, listeners, CLI, tasks, beat."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import click
+from beanie import Document
+from litestar.types import ControllerRouterHandler
+
+from app.kernel.events import Listener
+
+
+@dataclass(frozen=True)
+class ModuleSpec:
+    name: str
+    documents: Sequence[type[Document]] = ()
+    route_handlers: Sequence[ControllerRouterHandler] = ()
+    listeners: Sequence[tuple[str, Listener]] = ()
+    cli_commands: Sequence[click.Command] = ()
+    # dotted module paths holding Celery tasks (imported by the worker)
+    task_modules: Sequence[str] = ()
+    beat_schedule: Mapping[str, dict[str, Any]] = field(default_factory=dict)

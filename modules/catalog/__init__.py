@@ -1,0 +1,1 @@
+"""The catalog module's public interface."""

@@ -1,0 +1,1 @@
+"""The exports module's public interface."""

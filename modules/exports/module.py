@@ -1,0 +1,5 @@
+"""How the exports module plugs into the app and the workers."""
+
+from app.kernel.modules import ModuleSpec
+
+MODULE = ModuleSpec(name="exports")

@@ -1,0 +1,5 @@
+"""How the identity module plugs into the app and the workers."""
+
+from app.kernel.modules import ModuleSpec
+
+MODULE = ModuleSpec(name="identity")

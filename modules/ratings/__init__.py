@@ -1,0 +1,1 @@
+"""The ratings module's public interface."""
