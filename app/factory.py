@@ -77,7 +77,12 @@ def create_app(settings: Settings | None = None, modules: Sequence[ModuleSpec] |
         finally:
             await runtime.close_runtime()
 
-    v1 = Router(path="/v1", route_handlers=[h for module in modules for h in module.route_handlers])
+    v1 = Router(
+        path="/v1",
+        route_handlers=[handler for module in modules for handler in module.route_handlers],
+        middleware=[middleware for module in modules for middleware in module.middleware],
+        guards=[guard for module in modules for guard in module.guards],
+    )
     app = Litestar(
         route_handlers=[OperationsController, v1],
         lifespan=[lifespan],

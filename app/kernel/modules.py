@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 from beanie import Document
-from litestar.types import ControllerRouterHandler
+from litestar.types import ControllerRouterHandler, Guard, Middleware
 
 from app.kernel.events import Listener
 
@@ -18,6 +18,9 @@ class ModuleSpec:
     name: str
     documents: Sequence[type[Document]] = ()
     route_handlers: Sequence[ControllerRouterHandler] = ()
+    # applied to every /v1 route (e.g. authentication), in module order
+    middleware: Sequence[Middleware] = ()
+    guards: Sequence[Guard] = ()
     listeners: Sequence[tuple[str, Listener]] = ()
     cli_commands: Sequence[click.Command] = ()
     # dotted module paths holding Celery tasks (imported by the worker)
