@@ -7,7 +7,7 @@ Every variable of the contract's environment table lives here. The real environm
 from __future__ import annotations
 
 import secrets
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -116,7 +116,8 @@ class Settings(BaseSettings):
     def data_dir(self) -> Path:
         return self.marquee_data_dir.resolve()
 
-    def resolved_jwt_secret(self) -> str:
+    @cached_property
+    def jwt_key(self) -> str:
         """The HS256 key: configured, or generated once per data dir outside production."""
         if self.jwt_secret:
             return self.jwt_secret

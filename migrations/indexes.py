@@ -1,0 +1,27 @@
+"""Idempotent index helpers for migration scripts."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from pymongo import IndexModel
+from pymongo.database import Database
+from pymongo.errors import OperationFailure
+
+INDEX_NOT_FOUND = 27
+NAMESPACE_NOT_FOUND = 26
+
+
+def create_indexes(db: Database, collection: str, indexes: Sequence[IndexModel]) -> None:  # type: ignore[type-arg]
+    """Create indexes (a no-op for the ones that already exist with the same definition)."""
+    db[collection].create_indexes(list(indexes))
+
+
+def drop_indexes(db: Database, collection: str, indexes: Sequence[IndexModel]) -> None:  # type: ignore[type-arg]
+    """Drop the named indexes; missing ones (or a missing collection) are fine."""
+    for index in indexes:
+        try:
+            db[collection].drop_index(index.document["name"])
+        except OperationFailure as exc:
+            if exc.code not in (INDEX_NOT_FOUND, NAMESPACE_NOT_FOUND):
+                raise

@@ -1,0 +1,81 @@
+"""Identity documents: users and their login sessions (refresh-token families)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from beanie import Document
+from pydantic import BaseModel, Field
+from pymongo import ASCENDING, IndexModel
+from pymongo.collation import Collation
+
+CASE_INSENSITIVE = Collation(locale="en", strength=2)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UserStats(BaseModel):
+    """Public rating statistics, kept up to date by the ratings module (0 until then)."""
+
+    ratings_count: int = 0
+    average_score: float | None = None
+
+
+class User(Document):
+    username: str
+    email: str | None = None
+    phone: str | None = None
+    password_hash: str
+    display_name: str | None = None
+    date_of_birth: date | None = None
+    roles: list[str] = Field(default_factory=lambda: ["member"])
+    permissions: list[str] = Field(default_factory=list)
+    is_active: bool = False
+    stats: UserStats = Field(default_factory=UserStats)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+    class Settings:
+        name = "users"
+        use_state_management = False
+        indexes = [
+            IndexModel(
+                [("username", ASCENDING)], name="users_username_ci_unique", unique=True, collation=CASE_INSENSITIVE
+            ),
+            IndexModel(
+                [("email", ASCENDING)],
+                name="users_email_ci_unique",
+                unique=True,
+                collation=CASE_INSENSITIVE,
+                partialFilterExpression={"email": {"$type": "string"}},
+            ),
+            IndexModel(
+                [("phone", ASCENDING)],
+                name="users_phone_unique",
+                unique=True,
+                partialFilterExpression={"phone": {"$type": "string"}},
+            ),
+            IndexModel([("created_at", ASCENDING), ("_id", ASCENDING)], name="users_created_at"),
+        ]
+
+
+class AuthSession(Document):
+    """One login: the family of rotating refresh tokens and the access tokens issued with them."""
+
+    user_id: str
+    current_refresh_jti: str
+    created_at: datetime = Field(default_factory=utcnow)
+    refreshed_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    revoked_at: datetime | None = None
+    revoked_reason: str | None = None
+
+    class Settings:
+        name = "auth_sessions"
+        use_state_management = False
+        indexes = [
+            IndexModel([("user_id", ASCENDING), ("revoked_at", ASCENDING)], name="auth_sessions_user"),
+            IndexModel([("expires_at", ASCENDING)], name="auth_sessions_expiry_ttl", expireAfterSeconds=0),
+        ]
