@@ -1,0 +1,93 @@
+"""The movie document: denormalised for index-backed filters, sorts and token search."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from beanie import Document, PydanticObjectId
+from pydantic import BaseModel, Field
+from pymongo import ASCENDING, DESCENDING, IndexModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def empty_distribution() -> dict[str, int]:
+    return {str(score): 0 for score in range(1, 11)}
+
+
+class CastMember(BaseModel):
+    actor_id: PydanticObjectId
+    character: str
+
+
+class CreatorSnapshot(BaseModel):
+    id: str
+    username: str
+
+
+class RatingAggregate(BaseModel):
+    """Written by the ratings worker through the catalog's public interface."""
+
+    average: float | None = None
+    count: int = 0
+    distribution: dict[str, int] = Field(default_factory=empty_distribution)
+
+
+class Movie(Document):
+    title: str
+    # casefolded, NFKC-normalised title: case-insensitive uniqueness and the `title` sort key
+    title_key: str
+    synopsis: str | None = None
+    # release_date is stored as a UTC midnight datetime (BSON has no date type)
+    release_date: datetime | None = None
+    year: int
+    runtime_minutes: int
+    genre_ids: list[PydanticObjectId]
+    director_id: PydanticObjectId
+    cast: list[CastMember] = Field(default_factory=list)
+    # denormalised from cast for the multikey `actor` filter index
+    cast_actor_ids: list[PydanticObjectId] = Field(default_factory=list)
+    countries: list[str] = Field(default_factory=list)
+    # normalised tokens of the title (weighted) and of title + synopsis, for `q`
+    title_tokens: list[str] = Field(default_factory=list)
+    search_tokens: list[str] = Field(default_factory=list)
+    rating: RatingAggregate = Field(default_factory=RatingAggregate)
+    # rating.average, or -1 while there are no ratings (sorts below every real average)
+    rating_sort: float = -1.0
+    created_by: CreatorSnapshot
+    created_by_id: str
+    version: int = 1
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+    class Settings:
+        name = "movies"
+        use_state_management = False
+        indexes = [
+            IndexModel([("title_key", ASCENDING)], name="movies_title_key_unique", unique=True),
+            # one index per sort key, id as the tie-breaker (every list query can walk one)
+            IndexModel([("year", DESCENDING), ("_id", DESCENDING)], name="movies_year"),
+            IndexModel([("title_key", ASCENDING), ("_id", ASCENDING)], name="movies_title_sort"),
+            IndexModel([("rating_sort", DESCENDING), ("_id", DESCENDING)], name="movies_rating"),
+            IndexModel([("runtime_minutes", ASCENDING), ("_id", ASCENDING)], name="movies_runtime"),
+            IndexModel([("release_date", ASCENDING), ("_id", ASCENDING)], name="movies_release_date"),
+            IndexModel([("created_at", ASCENDING), ("_id", ASCENDING)], name="movies_created_at"),
+            # selective filters, each followed by the default sort
+            IndexModel([("genre_ids", ASCENDING), ("year", DESCENDING), ("_id", DESCENDING)], name="movies_genre_year"),
+            IndexModel(
+                [("countries", ASCENDING), ("year", DESCENDING), ("_id", DESCENDING)], name="movies_country_year"
+            ),
+            IndexModel(
+                [("director_id", ASCENDING), ("year", DESCENDING), ("_id", DESCENDING)], name="movies_director_year"
+            ),
+            IndexModel(
+                [("cast_actor_ids", ASCENDING), ("year", DESCENDING), ("_id", DESCENDING)], name="movies_actor_year"
+            ),
+            IndexModel(
+                [("created_by_id", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)],
+                name="movies_created_by",
+            ),
+            IndexModel([("search_tokens", ASCENDING)], name="movies_search_tokens"),
+        ]
