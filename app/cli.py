@@ -11,6 +11,7 @@ from typing import TypeVar
 
 import click
 
+from app.backup import backup_command, restore_command
 from app.composition import installed_modules
 from app.kernel import runtime
 from app.kernel.embedded import running_stack
@@ -70,7 +71,10 @@ def openapi(output: Path, check: bool) -> None:
     """Write (or check) the OpenAPI document generated from the app."""
     from app.factory import create_app
 
-    document = json.dumps(create_app().openapi_schema.to_schema(), indent=2, sort_keys=True) + "\n"
+    from litestar.serialization import encode_json
+
+    schema = json.loads(encode_json(create_app().openapi_schema.to_schema()))
+    document = json.dumps(schema, indent=2, sort_keys=True) + "\n"
     if check:
         current = output.read_text() if output.exists() else ""
         if current != document:
@@ -100,6 +104,8 @@ def _register_module_commands() -> None:
 
 
 _register_module_commands()
+cli.add_command(backup_command)
+cli.add_command(restore_command)
 
 if __name__ == "__main__":
     cli()

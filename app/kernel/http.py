@@ -69,6 +69,8 @@ _DESCRIPTIONS = {
 def error_responses(*statuses: int) -> dict[int, ResponseSpec]:
     """OpenAPI response specs in the error envelope for the given statuses."""
     return {
-        status: ResponseSpec(data_container=ErrorEnvelope, description=_DESCRIPTIONS.get(status, "Error"))
+        status: ResponseSpec(
+            data_container=ErrorEnvelope, description=_DESCRIPTIONS.get(status, "Error"), generate_examples=False
+        )
         for status in statuses
     }
