@@ -69,9 +69,9 @@ def migrate(direction: str | None, target: str | None) -> None:
 @click.option("--check", is_flag=True, help="Fail when the committed document differs from the app's.")
 def openapi(output: Path, check: bool) -> None:
     """Write (or check) the OpenAPI document generated from the app."""
-    from app.factory import create_app
-
     from litestar.serialization import encode_json
+
+    from app.factory import create_app
 
     schema = json.loads(encode_json(create_app().openapi_schema.to_schema()))
     document = json.dumps(schema, indent=2, sort_keys=True) + "\n"
