@@ -49,6 +49,14 @@ worker *args: install
 beat *args: install
     {{uv}} run --frozen python -m workers beat "$@"
 
+# Back up the database and object storage (--output DIR; default $MARQUEE_DATA_DIR/backups/marquee-<UTC time>)
+backup *args: install
+    {{uv}} run --frozen marquee backup "$@"
+
+# Restore a backup directory (DIR [--drop]); refuses a non-empty database unless --drop
+restore *args: install
+    {{uv}} run --frozen marquee restore "$@"
+
 # Regenerate openapi/openapi.json from the app
 openapi: install
     {{uv}} run --frozen marquee openapi

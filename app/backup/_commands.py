@@ -1,0 +1,67 @@
+"""``marquee backup`` and ``marquee restore``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from app.backup._manifest import BackupError, Manifest
+from app.backup._operations import create_backup, default_output, restore_backup
+from app.kernel.embedded import running_stack
+from app.kernel.settings import get_settings
+
+
+def _summary(manifest: Manifest) -> str:
+    return (
+        f"{sum(manifest.collections.values())} document(s) in {len(manifest.collections)} collection(s), "
+        f"{manifest.storage.files} storage file(s)"
+    )
+
+
+@click.command("backup")
+@click.option(
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Directory to create (default: $MARQUEE_DATA_DIR/backups/marquee-<UTC time>).",
+)
+def backup_command(output: Path | None) -> None:
+    """Back up the database and the object storage (exports, photos) into a new directory.
+
+    Uses mongodump when it is installed and MONGODB_URL is set, else a built-in dumper that
+    writes the same layout.
+    """
+    settings = get_settings()
+    target = (output or default_output(settings)).resolve()
+    with running_stack(settings.mongodb_url, settings.redis_url, settings.data_dir) as stack:
+        try:
+            manifest = create_backup(settings, stack.mongodb_url, target, show_progress=sys.stderr.isatty())
+        except BackupError as exc:
+            raise click.ClickException(str(exc)) from exc
+    click.echo(f"backup written to {target}: {_summary(manifest)}")
+
+
+@click.command("restore")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option(
+    "--drop",
+    is_flag=True,
+    help="Drop every collection of the database and empty the object storage first (replace, not merge).",
+)
+def restore_command(directory: Path, drop: bool) -> None:
+    """Restore a backup DIRECTORY into the configured database and object storage.
+
+    Refuses a database that holds documents unless --drop; verifies the restored counts
+    against the backup's manifest.
+    """
+    settings = get_settings()
+    with running_stack(settings.mongodb_url, settings.redis_url, settings.data_dir) as stack:
+        try:
+            manifest = restore_backup(
+                settings, stack.mongodb_url, directory.resolve(), drop=drop, show_progress=sys.stderr.isatty()
+            )
+        except BackupError as exc:
+            raise click.ClickException(str(exc)) from exc
+    click.echo(f"restored {directory} into database {settings.mongodb_db!r}: {_summary(manifest)}")
