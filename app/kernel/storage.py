@@ -49,6 +49,10 @@ class InvalidKey(StorageError, ValueError):
     """The key is not a safe relative path."""
 
 
+class StorageUnavailable(StorageError):
+    """The storage service cannot be reached (connection refused, timed out)."""
+
+
 class ObjectNotFound(StorageError, KeyError):
     """No object is stored under that key."""
 
@@ -253,40 +257,56 @@ class S3Storage:
             )
         return self._client
 
+    async def call(self, operation: str, **kwargs: Any) -> Any:
+        """One blocking boto3 call in a worker thread; unreachable endpoints become
+        ``StorageUnavailable``."""
+        from botocore.exceptions import (
+            ConnectionClosedError,
+            ConnectTimeoutError,
+            EndpointConnectionError,
+            ReadTimeoutError,
+        )
+
+        try:
+            return await asyncio.to_thread(getattr(self.client, operation), **kwargs)
+        except (EndpointConnectionError, ConnectTimeoutError, ReadTimeoutError, ConnectionClosedError) as exc:
+            raise StorageUnavailable(f"object storage is unreachable: {type(exc).__name__}") from exc
+
     async def _ensure_bucket(self) -> None:
         if self._bucket_ready:
             return
-        await asyncio.to_thread(self._ensure_bucket_sync)
-        self._bucket_ready = True
-
-    def _ensure_bucket_sync(self) -> None:
         from botocore.exceptions import ClientError
 
         try:
-            self.client.head_bucket(Bucket=self.bucket)
+            await self.call("head_bucket", Bucket=self.bucket)
         except ClientError as exc:
             if _error_code(exc) not in ("404", "NoSuchBucket", "NotFound"):
                 raise
-            try:
-                if self.config.region == "us-east-1":
-                    self.client.create_bucket(Bucket=self.bucket)
-                else:
-                    self.client.create_bucket(
-                        Bucket=self.bucket,
-                        CreateBucketConfiguration={"LocationConstraint": self.config.region},  # type: ignore[typeddict-item]
-                    )
-            except ClientError as create_exc:
-                if _error_code(create_exc) not in ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
-                    raise
+            await self._create_bucket()
+        self._bucket_ready = True
+
+    async def _create_bucket(self) -> None:
+        from botocore.exceptions import ClientError
+
+        try:
+            if self.config.region == "us-east-1":
+                await self.call("create_bucket", Bucket=self.bucket)
+            else:
+                await self.call(
+                    "create_bucket",
+                    Bucket=self.bucket,
+                    CreateBucketConfiguration={"LocationConstraint": self.config.region},
+                )
+        except ClientError as exc:
+            if _error_code(exc) not in ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
+                raise
 
     async def put(self, key: str, data: Payload, content_type: str = "application/octet-stream") -> int:
         check_key(key)
         await self._ensure_bucket()
         if isinstance(data, bytes | bytearray | memoryview):
             body = bytes(data)
-            await asyncio.to_thread(
-                self.client.put_object, Bucket=self.bucket, Key=key, Body=body, ContentType=content_type
-            )
+            await self.call("put_object", Bucket=self.bucket, Key=key, Body=body, ContentType=content_type)
             return len(body)
         buffer = bytearray()
         upload: _MultipartUpload | None = None
@@ -301,9 +321,7 @@ class S3Storage:
                     part, buffer = bytes(buffer[: self.part_size]), buffer[self.part_size :]
                     await upload.send(part)
             if upload is None:
-                await asyncio.to_thread(
-                    self.client.put_object, Bucket=self.bucket, Key=key, Body=bytes(buffer), ContentType=content_type
-                )
+                await self.call("put_object", Bucket=self.bucket, Key=key, Body=bytes(buffer), ContentType=content_type)
                 return total
             if buffer:
                 await upload.send(bytes(buffer))
@@ -320,7 +338,7 @@ class S3Storage:
         from botocore.exceptions import ClientError
 
         try:
-            response = await asyncio.to_thread(self.client.get_object, Bucket=self.bucket, Key=key)
+            response = await self.call("get_object", Bucket=self.bucket, Key=key)
         except ClientError as exc:
             if _is_missing(exc):
                 raise ObjectNotFound(key) from None
@@ -336,7 +354,7 @@ class S3Storage:
         from botocore.exceptions import ClientError
 
         try:
-            await asyncio.to_thread(self.client.delete_object, Bucket=self.bucket, Key=key)
+            await self.call("delete_object", Bucket=self.bucket, Key=key)
         except ClientError as exc:
             if not _is_missing(exc):
                 raise
@@ -354,7 +372,7 @@ class S3Storage:
         from botocore.exceptions import ClientError
 
         try:
-            head = await asyncio.to_thread(self.client.head_object, Bucket=self.bucket, Key=key)
+            head = await self.call("head_object", Bucket=self.bucket, Key=key)
         except ClientError as exc:
             if _is_missing(exc):
                 raise ObjectNotFound(key) from None
@@ -363,12 +381,13 @@ class S3Storage:
 
     async def presigned_url(self, key: str, expires: int) -> str | None:
         check_key(key)
-        return await asyncio.to_thread(
-            self.client.generate_presigned_url,
-            "get_object",
+        url: str = await self.call(
+            "generate_presigned_url",
+            ClientMethod="get_object",
             Params={"Bucket": self.bucket, "Key": key},
             ExpiresIn=expires,
         )
+        return url
 
 
 class _MultipartUpload:
@@ -378,15 +397,15 @@ class _MultipartUpload:
 
     @classmethod
     async def start(cls, storage: S3Storage, key: str, content_type: str) -> _MultipartUpload:
-        response = await asyncio.to_thread(
-            storage.client.create_multipart_upload, Bucket=storage.bucket, Key=key, ContentType=content_type
+        response = await storage.call(
+            "create_multipart_upload", Bucket=storage.bucket, Key=key, ContentType=content_type
         )
         return cls(storage, key, response["UploadId"])
 
     async def send(self, part: bytes) -> None:
         number = len(self.parts) + 1
-        response = await asyncio.to_thread(
-            self.storage.client.upload_part,
+        response = await self.storage.call(
+            "upload_part",
             Bucket=self.storage.bucket,
             Key=self.key,
             UploadId=self.upload_id,
@@ -396,18 +415,18 @@ class _MultipartUpload:
         self.parts.append({"ETag": response["ETag"], "PartNumber": number})
 
     async def complete(self) -> None:
-        await asyncio.to_thread(
-            self.storage.client.complete_multipart_upload,
+        await self.storage.call(
+            "complete_multipart_upload",
             Bucket=self.storage.bucket,
             Key=self.key,
             UploadId=self.upload_id,
-            MultipartUpload={"Parts": self.parts},  # type: ignore[typeddict-item]
+            MultipartUpload={"Parts": self.parts},
         )
 
     async def abort(self) -> None:
         with contextlib.suppress(Exception):
-            await asyncio.to_thread(
-                self.storage.client.abort_multipart_upload,
+            await self.storage.call(
+                "abort_multipart_upload",
                 Bucket=self.storage.bucket,
                 Key=self.key,
                 UploadId=self.upload_id,

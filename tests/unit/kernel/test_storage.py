@@ -17,6 +17,7 @@ from app.kernel.storage import (
     S3Config,
     S3Storage,
     Storage,
+    StorageUnavailable,
     check_key,
     storage_from_settings,
 )
@@ -227,3 +228,14 @@ def test_storage_from_settings_picks_the_backend(tmp_path: Path) -> None:
     assert s3.config == S3Config("media", "http://127.0.0.1:9", "k", "s", "eu-west-1")
     assert s3.backend == "s3"
     assert filesystem.backend == "filesystem"
+
+
+async def test_an_unreachable_s3_endpoint_is_storage_unavailable() -> None:
+    from app.kernel.embedded import free_port
+
+    storage = S3Storage(
+        S3Config(bucket="b", endpoint_url=f"http://127.0.0.1:{free_port()}", access_key_id="k", secret_access_key="s")
+    )
+    storage.client.meta.config.retries = {"max_attempts": 0}
+    with pytest.raises(StorageUnavailable):
+        await storage.put("a.txt", b"x", "text/plain")
