@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from click import Group
 from litestar import Litestar, Router
 from litestar.config.app import AppConfig
+from litestar.config.cors import CORSConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
@@ -21,6 +22,8 @@ from app.kernel.logging import configure_logging
 from app.kernel.modules import ModuleSpec
 from app.kernel.observability import RequestContextMiddleware
 from app.kernel.ops import OperationsController
+from app.kernel.ratelimit import RateLimiter, RateLimitMiddleware, parse_networks
+from app.kernel.security import SecurityHeadersMiddleware
 from app.kernel.settings import Settings, get_settings
 from app.kernel.version import VERSION
 
@@ -60,6 +63,28 @@ def _openapi_config() -> OpenAPIConfig:
     )
 
 
+def _cors_config(settings: Settings) -> CORSConfig | None:
+    """CORS only for the configured allow-list; nothing is allowed cross-origin by default."""
+    if not settings.cors_allow_origins:
+        return None
+    return CORSConfig(
+        allow_origins=list(settings.cors_allow_origins),
+        allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+        allow_headers=["Authorization", "Content-Type", "If-Match", "If-None-Match", "X-Request-ID"],
+        expose_headers=[
+            "ETag",
+            "Location",
+            "X-Request-ID",
+            "RateLimit-Limit",
+            "RateLimit-Remaining",
+            "RateLimit-Reset",
+            "Retry-After",
+        ],
+        allow_credentials=False,
+        max_age=600,
+    )
+
+
 def create_app(settings: Settings | None = None, modules: Sequence[ModuleSpec] | None = None) -> Litestar:
     settings = settings or get_settings()
     modules = list(modules) if modules is not None else installed_modules()
@@ -91,10 +116,21 @@ def create_app(settings: Settings | None = None, modules: Sequence[ModuleSpec] |
         openapi_config=_openapi_config(),
         plugins=[ModuleCLIPlugin(modules)],
         request_max_body_size=MAX_JSON_BODY_BYTES,
+        cors_config=_cors_config(settings),
         debug=False,
         logging_config=None,
     )
-    # Outermost layer, so unmatched routes (404/405) and every error response get a request id,
-    # an access-log line and metrics too.
-    app.asgi_handler = RequestContextMiddleware(app.asgi_handler)
+    from modules.identity.subjects import rate_limit_subject
+
+    limited = RateLimitMiddleware(
+        app.asgi_handler,
+        limiter=RateLimiter(lambda: runtime.current().redis),
+        limit_per_minute=settings.rate_limit_per_minute,
+        auth_limit_per_minute=settings.auth_rate_limit_per_minute,
+        trusted_proxies=parse_networks(settings.trusted_proxies),
+        subject=rate_limit_subject(settings),
+    )
+    # Outermost layers, so unmatched routes (404/405), 429s and every error response get a
+    # request id, security headers, an access-log line and metrics too.
+    app.asgi_handler = RequestContextMiddleware(SecurityHeadersMiddleware(limited))
     return app

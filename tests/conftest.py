@@ -44,6 +44,10 @@ def servers() -> Iterator[Servers]:
             "MARQUEE_DATA_DIR": str(data_dir),
             "JWT_SECRET": secrets.token_urlsafe(48),
             "MAIL_BACKEND": "file",
+            # the suite registers and logs in far more than a person would; the rate-limit
+            # tests build their own app with small limits
+            "RATE_LIMIT_PER_MINUTE": "1000000",
+            "AUTH_RATE_LIMIT_PER_MINUTE": "1000000",
             "LOG_LEVEL": os.environ.get("TEST_LOG_LEVEL", "WARNING"),
         }
     )
