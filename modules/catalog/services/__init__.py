@@ -1,0 +1,57 @@
+"""Catalog services: every rule and every database access of the catalog."""
+
+from modules.catalog.services._cache import MovieCache
+from modules.catalog.services._ids import parse_object_id
+from modules.catalog.services._listing import MovieListing
+from modules.catalog.services._lookup import ReferenceNames, check_references, resolve_names
+from modules.catalog.services._movies import MovieService
+from modules.catalog.services._public import (
+    count_movies,
+    get_movie_summaries,
+    get_movie_summary,
+    iter_movies_for_export,
+    movie_cache,
+    movie_exists,
+    set_rating_aggregate,
+)
+from modules.catalog.services._query import MovieQuery, movie_filter, plan_movie_query
+from modules.catalog.services._reference import (
+    ActorService,
+    CountryService,
+    Credit,
+    DirectorPhotoService,
+    DirectorService,
+    GenreService,
+    PhotoDownload,
+    name_tokens,
+    sniff_image,
+)
+
+__all__ = [
+    "ActorService",
+    "CountryService",
+    "Credit",
+    "DirectorPhotoService",
+    "DirectorService",
+    "GenreService",
+    "MovieCache",
+    "MovieListing",
+    "MovieQuery",
+    "MovieService",
+    "PhotoDownload",
+    "ReferenceNames",
+    "check_references",
+    "count_movies",
+    "get_movie_summaries",
+    "get_movie_summary",
+    "iter_movies_for_export",
+    "movie_cache",
+    "movie_exists",
+    "movie_filter",
+    "name_tokens",
+    "parse_object_id",
+    "plan_movie_query",
+    "resolve_names",
+    "set_rating_aggregate",
+    "sniff_image",
+]

@@ -1,0 +1,58 @@
+"""Redis caching of movie details and hot listing pages, safe against read/write races.
+
+Each cached value is keyed by a *stamp* that every write replaces after it reaches MongoDB: a
+movie's own stamp for its detail, one listing stamp for all listing pages. A reader takes the
+stamp BEFORE it reads MongoDB and stores what it read under that stamp, so a reader that raced a
+write can only fill a key nobody asks for any more; the next reader sees the new stamp and misses.
+Stamps outlive every value keyed by them (their TTL is longer), so an expired stamp can never
+resurrect a stale value. With Redis down every read is a miss and the API keeps answering.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from app.kernel.cache import Cache
+
+DETAIL_NAMESPACE = "movie"
+LIST_NAMESPACE = "movie-list"
+STAMP_NAMESPACE = "movie-stamp"
+LIST_STAMP_KEY = "listing"
+DETAIL_TTL_SECONDS = 300
+LIST_TTL_SECONDS = 60
+STAMP_TTL_SECONDS = 86_400
+
+
+class MovieCache:
+    def __init__(self, cache: Cache) -> None:
+        self._cache = cache
+
+    async def _stamp(self, key: str) -> str:
+        value = await self._cache.get(STAMP_NAMESPACE, key)
+        return str(value) if value else "0"
+
+    async def get_detail(self, movie_id: str) -> tuple[str, dict[str, Any] | None]:
+        """``(stamp, cached detail or None)``; pass the stamp back to :meth:`put_detail`."""
+        stamp = await self._stamp(movie_id)
+        value = await self._cache.get(DETAIL_NAMESPACE, f"{movie_id}:{stamp}")
+        return stamp, value if isinstance(value, dict) else None
+
+    async def put_detail(self, movie_id: str, stamp: str, detail: dict[str, Any]) -> None:
+        await self._cache.set(DETAIL_NAMESPACE, f"{movie_id}:{stamp}", detail, ttl=DETAIL_TTL_SECONDS)
+
+    async def get_page(self, key: str) -> tuple[str, dict[str, Any] | None]:
+        stamp = await self._stamp(LIST_STAMP_KEY)
+        value = await self._cache.get(LIST_NAMESPACE, f"{key}:{stamp}")
+        return stamp, value if isinstance(value, dict) else None
+
+    async def put_page(self, key: str, stamp: str, page: dict[str, Any]) -> None:
+        await self._cache.set(LIST_NAMESPACE, f"{key}:{stamp}", page, ttl=LIST_TTL_SECONDS)
+
+    async def movie_changed(self, movie_id: str) -> None:
+        """Call after every write of a movie: its detail and every listing page are stale."""
+        await self._cache.set(STAMP_NAMESPACE, movie_id, uuid.uuid4().hex, ttl=STAMP_TTL_SECONDS)
+        await self.listing_changed()
+
+    async def listing_changed(self) -> None:
+        await self._cache.set(STAMP_NAMESPACE, LIST_STAMP_KEY, uuid.uuid4().hex, ttl=STAMP_TTL_SECONDS)

@@ -1,0 +1,176 @@
+"""The movie listing (``GET /v1/movies``), counts and the export stream.
+
+A page costs a fixed number of round trips whatever its size: the page query and the count (run
+concurrently), then one ``$in`` query for the genre names of the whole page. Hot pages (the first
+pages of the default listing, per genre and per country) are cached until the next movie write.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Any
+
+from bson import ObjectId
+
+from app.kernel.pagination import Page, PageParams
+from modules.catalog.documents import Movie, RatingAggregate
+from modules.catalog.schemas import GenreRef, MovieExportRow, MovieListFilters, MovieListItem
+from modules.catalog.services._cache import MovieCache
+from modules.catalog.services._lookup import ReferenceNames, resolve_names
+from modules.catalog.services._movies import rating_read
+from modules.catalog.services._query import LIST_PROJECTION, MovieQuery, plan_movie_query, relevance_pipeline
+
+CACHED_PAGES = 3
+# the filters a cached ("hot") page may use; any other filter is served from MongoDB
+_CACHEABLE = frozenset({"genre", "country", "sort"})
+EXPORT_BATCH = 500
+EXPORT_PROJECTION: dict[str, int] = {
+    **LIST_PROJECTION,
+    "director_id": 1,
+    "cast": 1,
+    "created_by": 1,
+    "created_at": 1,
+}
+
+
+def _collection() -> Any:
+    return Movie.get_pymongo_collection()
+
+
+def _date_of(value: datetime | None) -> Any:
+    return value.date() if isinstance(value, datetime) else None
+
+
+def _rating(raw: dict[str, Any]) -> RatingAggregate:
+    return RatingAggregate.model_validate(raw.get("rating") or {})
+
+
+def page_cache_key(filters: MovieListFilters, paging: PageParams) -> str | None:
+    """The cache key of a hot page, or None when the page is not worth caching."""
+    if paging.page > CACHED_PAGES or not filters.model_fields_set <= _CACHEABLE:
+        return None
+    sort = filters.sort.value if filters.sort is not None else "default"
+    return f"{sort}|{','.join(sorted(filters.genre))}|{filters.country or ''}|{paging.page}|{paging.page_size}"
+
+
+def page_documents(query: MovieQuery, projection: dict[str, int], *, skip: int, limit: int) -> Any:
+    """The cursor (or the awaitable of an aggregation cursor) of one page of ``query``."""
+    collection = _collection()
+    if query.sort is None:
+        return collection.aggregate(relevance_pipeline(query, projection, skip=skip, limit=limit), hint=query.hint)
+    return collection.find(query.filter, projection, sort=query.sort, skip=skip, limit=limit, hint=query.hint)
+
+
+async def count_matching(query: MovieQuery) -> int:
+    return int(await _collection().count_documents(query.filter, hint=query.hint))
+
+
+class MovieListing:
+    def __init__(self, cache: MovieCache) -> None:
+        self._cache = cache
+
+    async def page(self, filters: MovieListFilters, paging: PageParams) -> Page[MovieListItem]:
+        key = page_cache_key(filters, paging)
+        if key is None:
+            return await self._read_page(filters, paging)
+        stamp, cached = await self._cache.get_page(key)
+        if cached is not None:
+            return Page[MovieListItem].model_validate(cached)
+        page = await self._read_page(filters, paging)
+        await self._cache.put_page(key, stamp, page.model_dump(mode="json"))
+        return page
+
+    async def _read_page(self, filters: MovieListFilters, paging: PageParams) -> Page[MovieListItem]:
+        query = plan_movie_query(filters)
+        documents, total = await asyncio.gather(self._documents(query, paging), count_matching(query))
+        genre_names = (
+            await resolve_names([oid for raw in documents for oid in raw.get("genre_ids", [])], [], [])
+        ).genres
+        items = [
+            MovieListItem(
+                id=str(raw["_id"]),
+                title=raw["title"],
+                year=raw["year"],
+                release_date=_date_of(raw.get("release_date")),
+                runtime_minutes=raw["runtime_minutes"],
+                genres=[GenreRef(id=str(oid), name=genre_names.get(oid)) for oid in raw.get("genre_ids", [])],
+                countries=list(raw.get("countries", [])),
+                rating=rating_read(_rating(raw)),
+            )
+            for raw in documents
+        ]
+        return Page[MovieListItem](data=items, page=paging.page, page_size=paging.page_size, total=total)
+
+    @staticmethod
+    async def _documents(query: MovieQuery, paging: PageParams) -> list[dict[str, Any]]:
+        cursor = page_documents(query, LIST_PROJECTION, skip=paging.skip, limit=paging.limit)
+        if query.sort is None:
+            cursor = await cursor
+        return list(await cursor.to_list())
+
+    async def count(self, filters: MovieListFilters) -> int:
+        return await count_matching(plan_movie_query(filters))
+
+    async def export_rows(
+        self, filters: MovieListFilters, batch_size: int = EXPORT_BATCH
+    ) -> AsyncIterator[MovieExportRow]:
+        """Every matching movie in the listing's order, streamed from one cursor.
+
+        Names are resolved per batch (one ``$in`` per collection), so memory holds one batch.
+        """
+        query = plan_movie_query(filters)
+        collection = _collection()
+        if query.sort is None:
+            cursor = await collection.aggregate(
+                relevance_pipeline(query, EXPORT_PROJECTION), hint=query.hint, batchSize=batch_size
+            )
+        else:
+            cursor = collection.find(
+                query.filter, EXPORT_PROJECTION, sort=query.sort, hint=query.hint, batch_size=batch_size
+            )
+        try:
+            batch: list[dict[str, Any]] = []
+            async for raw in cursor:
+                batch.append(raw)
+                if len(batch) >= batch_size:
+                    for row in await _export_rows(batch):
+                        yield row
+                    batch = []
+            for row in await _export_rows(batch):
+                yield row
+        finally:
+            await cursor.close()
+
+
+async def _export_rows(batch: list[dict[str, Any]]) -> list[MovieExportRow]:
+    if not batch:
+        return []
+    names: ReferenceNames = await resolve_names(
+        [oid for raw in batch for oid in raw.get("genre_ids", [])],
+        [raw["director_id"] for raw in batch if raw.get("director_id") is not None],
+        [member["actor_id"] for raw in batch for member in raw.get("cast", [])],
+    )
+    rows = []
+    for raw in batch:
+        rating = _rating(raw)
+        director: ObjectId | None = raw.get("director_id")
+        rows.append(
+            MovieExportRow(
+                id=str(raw["_id"]),
+                title=raw["title"],
+                year=raw["year"],
+                release_date=_date_of(raw.get("release_date")),
+                runtime_minutes=raw["runtime_minutes"],
+                genres=tuple(names.genres.get(oid, "") for oid in raw.get("genre_ids", [])),
+                director=names.directors.get(director) if director is not None else None,
+                cast=tuple(names.actors.get(member["actor_id"], "") for member in raw.get("cast", [])),
+                countries=tuple(raw.get("countries", [])),
+                rating_average=rating.average,
+                rating_count=rating.count,
+                created_by=str((raw.get("created_by") or {}).get("username", "")),
+                created_at=raw["created_at"],
+            )
+        )
+    return rows

@@ -1,0 +1,94 @@
+"""What other modules may ask of the catalog (re-exported by ``modules.catalog``).
+
+Lists, ratings and exports reference movies by id and never read the catalog's collections:
+they call these functions. Each opens nothing itself; it uses the process's runtime.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable, Mapping
+from typing import Any
+
+from app.kernel import runtime
+from app.kernel.cache import Cache
+from modules.catalog.documents import Movie, empty_distribution
+from modules.catalog.schemas import MovieExportRow, MovieListFilters, MovieSummary
+from modules.catalog.services._cache import MovieCache
+from modules.catalog.services._ids import parse_object_id
+from modules.catalog.services._listing import MovieListing
+
+SUMMARY_PROJECTION = {"title": 1, "year": 1, "release_date": 1, "countries": 1}
+
+
+def movie_cache() -> MovieCache:
+    return MovieCache(Cache(runtime.current().redis))
+
+
+def _summary(raw: Mapping[str, Any]) -> MovieSummary:
+    release = raw.get("release_date")
+    return MovieSummary(
+        id=str(raw["_id"]),
+        title=str(raw["title"]),
+        year=int(raw["year"]),
+        release_date=release.date() if release is not None else None,
+        countries=tuple(raw.get("countries", ())),
+    )
+
+
+async def get_movie_summary(movie_id: str) -> MovieSummary | None:
+    """The movie's id, title, year, release date and countries; None if malformed or unknown."""
+    oid = parse_object_id(movie_id)
+    if oid is None:
+        return None
+    raw = await Movie.get_pymongo_collection().find_one({"_id": oid}, SUMMARY_PROJECTION)
+    return _summary(raw) if raw is not None else None
+
+
+async def get_movie_summaries(movie_ids: Iterable[str]) -> dict[str, MovieSummary]:
+    """Summaries of the movies that exist among ``movie_ids`` (one query), keyed by id."""
+    oids = list(dict.fromkeys(oid for oid in map(parse_object_id, movie_ids) if oid is not None))
+    if not oids:
+        return {}
+    cursor = Movie.get_pymongo_collection().find({"_id": {"$in": oids}}, SUMMARY_PROJECTION)
+    return {str(raw["_id"]): _summary(raw) for raw in await cursor.to_list()}
+
+
+async def movie_exists(movie_id: str) -> bool:
+    oid = parse_object_id(movie_id)
+    if oid is None:
+        return False
+    return await Movie.get_pymongo_collection().find_one({"_id": oid}, {"_id": 1}) is not None
+
+
+async def set_rating_aggregate(
+    movie_id: str, average: float | None, count: int, distribution: Mapping[str, int]
+) -> None:
+    """Store a movie's rating aggregate (idempotent; an unknown movie is ignored).
+
+    ``average`` is rounded to 1 decimal and null while ``count`` is 0; ``distribution`` gets all
+    ten keys ``"1"``..``"10"``. The detail and listing caches are invalidated when it changed.
+    The movie's edit ``version`` (its ETag) does not change: ratings are not edits.
+    """
+    oid = parse_object_id(movie_id)
+    if oid is None:
+        return
+    full = empty_distribution()
+    full.update({key: int(value) for key, value in distribution.items() if key in full})
+    rounded = round(float(average), 1) if average is not None and count > 0 else None
+    rating = {"average": rounded, "count": int(count), "distribution": full}
+    result = await Movie.get_pymongo_collection().update_one(
+        {"_id": oid}, {"$set": {"rating": rating, "rating_sort": rounded if rounded is not None else -1.0}}
+    )
+    if result.modified_count:
+        await movie_cache().movie_changed(str(oid))
+
+
+async def iter_movies_for_export(filters: MovieListFilters) -> AsyncIterator[MovieExportRow]:
+    """Every movie matching ``filters`` in their order (relevance for ``q`` without ``sort``),
+    streamed from one cursor with names resolved per batch: memory does not grow with the catalog."""
+    async for row in MovieListing(movie_cache()).export_rows(filters):
+        yield row
+
+
+async def count_movies(filters: MovieListFilters) -> int:
+    return await MovieListing(movie_cache()).count(filters)
