@@ -56,12 +56,14 @@ die() { printf 'provision: %s\n' "$*" >&2; exit 1; }
 [[ $(id -u) -eq 0 ]] || die "run as root (sudo $0)"
 command -v systemctl >/dev/null || die "systemd is required"
 
+# The checkout may belong to the operator, not root: trust it for these commands only.
+git_() { git -c safe.directory='*' "$@"; }
 if [[ -z $REPO ]]; then
-  REPO=$(git -C "$SCRIPT_DIR/.." rev-parse --show-toplevel 2>/dev/null) \
+  REPO=$(git_ -C "$SCRIPT_DIR/.." rev-parse --show-toplevel 2>/dev/null) \
     || die "--repo is required when this script is not inside a git checkout"
 fi
 if [[ -z $REF ]]; then
-  REF=$(git -C "$REPO" rev-parse HEAD 2>/dev/null) || die "--ref is required for a remote --repo"
+  REF=$(git_ -C "$REPO" rev-parse HEAD 2>/dev/null) || die "--ref is required for a remote --repo"
 fi
 
 # --- system packages --------------------------------------------------------------------------
@@ -99,14 +101,21 @@ fi
 if [[ $(realpath -m "$REPO") == "$APP_DIR" ]]; then
   log "deploying the checkout in place ($APP_DIR)"
 else
+  # A local checkout owned by another user is read through an upload-pack that trusts it.
+  upload_pack=git-upload-pack
+  [[ -d $REPO ]] && upload_pack="git -c safe.directory='*' upload-pack"
   if [[ ! -d $APP_DIR/.git ]]; then
     log "cloning $REPO into $APP_DIR"
-    git clone --quiet --no-checkout "$REPO" "$APP_DIR"
+    git_ clone --quiet --no-checkout --upload-pack "$upload_pack" "$REPO" "$APP_DIR"
   fi
   git -C "$APP_DIR" remote set-url origin "$REPO"
+  git -C "$APP_DIR" config remote.origin.uploadpack "$upload_pack"
   git -C "$APP_DIR" fetch --quiet --tags --force origin
 fi
-previous=$(tail -n 1 "$DATA_DIR/releases.log" 2>/dev/null | cut -d' ' -f3)
+previous=""
+if [[ -f $DATA_DIR/releases.log ]]; then
+  previous=$(tail -n 1 "$DATA_DIR/releases.log" | cut -d' ' -f3)
+fi
 target=$(git -C "$APP_DIR" rev-parse --verify --quiet "origin/$REF^{commit}" \
   || git -C "$APP_DIR" rev-parse --verify --quiet "$REF^{commit}") \
   || die "unknown ref $REF in $REPO"
