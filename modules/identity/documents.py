@@ -1,8 +1,9 @@
-"""Identity documents: users and their login sessions (refresh-token families)."""
+"""Identity documents: users, login sessions (refresh-token families), one-time tokens, mail outbox."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import Literal
 
 from beanie import Document
 from pydantic import BaseModel, Field
@@ -78,4 +79,58 @@ class AuthSession(Document):
         indexes = [
             IndexModel([("user_id", ASCENDING), ("revoked_at", ASCENDING)], name="auth_sessions_user"),
             IndexModel([("expires_at", ASCENDING)], name="auth_sessions_expiry_ttl", expireAfterSeconds=0),
+        ]
+
+
+TokenPurpose = Literal["activation", "password_reset"]
+
+
+class OneTimeToken(Document):
+    """A single-use activation or password-reset token, stored only as its SHA-256 hash."""
+
+    purpose: TokenPurpose
+    user_id: str
+    token_hash: str
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    used_at: datetime | None = None
+
+    class Settings:
+        name = "one_time_tokens"
+        use_state_management = False
+        indexes = [
+            IndexModel([("token_hash", ASCENDING)], name="one_time_tokens_hash_unique", unique=True),
+            IndexModel([("user_id", ASCENDING), ("purpose", ASCENDING)], name="one_time_tokens_user_purpose"),
+            IndexModel([("expires_at", ASCENDING)], name="one_time_tokens_expiry_ttl", expireAfterSeconds=0),
+        ]
+
+
+MailStatus = Literal["pending", "sending", "sent", "failed", "expired"]
+
+
+class OutboundMail(Document):
+    """A message waiting for (or done with) delivery by the ``identity.send_mail`` task.
+
+    The text (which holds a one-time token) is dropped once the message is sent, failed or
+    expired; the document itself is removed by the TTL index when the token would have expired.
+    """
+
+    to: str
+    subject: str
+    text: str | None
+    status: MailStatus = "pending"
+    attempts: int = 0
+    last_error: str | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    next_attempt_at: datetime
+    claimed_at: datetime | None = None
+    sent_at: datetime | None = None
+    expires_at: datetime
+
+    class Settings:
+        name = "mail_outbox"
+        use_state_management = False
+        indexes = [
+            IndexModel([("status", ASCENDING), ("next_attempt_at", ASCENDING)], name="mail_outbox_due"),
+            IndexModel([("expires_at", ASCENDING)], name="mail_outbox_expiry_ttl", expireAfterSeconds=0),
         ]

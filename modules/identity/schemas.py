@@ -8,9 +8,12 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StringConstraints, model_validator
 
+from app.kernel.errors import ValidationFailed
 from modules.identity.documents import User
+from modules.identity.principal import ROLES
 
 USERNAME_PATTERN = r"^[A-Za-z][A-Za-z0-9]{2,31}$"
+USERNAME_PREFIX_PATTERN = r"^[A-Za-z0-9]{1,32}$"
 PHONE_PATTERN = r"^\+[1-9][0-9]{6,14}$"
 PASSWORD_MIN, PASSWORD_MAX = 8, 128
 
@@ -57,6 +60,12 @@ class RegisterRequest(StrictModel):
         return self
 
 
+def ensure_not_username(password: str, username: str, field: str = "new_password") -> None:
+    """The password policy's last rule, for requests that do not carry the username."""
+    if password.casefold() == username.casefold():
+        raise ValidationFailed.field(field, "must not be the username")
+
+
 class LoginRequest(StrictModel):
     login: Annotated[str, StringConstraints(min_length=1, max_length=254)] = Field(
         description="username, email or phone (E.164)"
@@ -66,6 +75,52 @@ class LoginRequest(StrictModel):
 
 class RefreshRequest(StrictModel):
     refresh_token: OpaqueToken
+
+
+class ActivateRequest(StrictModel):
+    token: OpaqueToken = Field(description="the activation token from the activation mail")
+
+
+class PasswordResetRequest(StrictModel):
+    email: Email
+
+
+class PasswordResetAccepted(BaseModel):
+    message: str = "If an account has this email address, a password-reset token has been mailed to it."
+
+
+class PasswordResetConfirm(StrictModel):
+    token: OpaqueToken = Field(description="the token from the password-reset mail")
+    new_password: Password
+
+
+class PasswordChange(StrictModel):
+    current_password: Annotated[str, StringConstraints(min_length=1, max_length=PASSWORD_MAX)]
+    new_password: Password
+
+
+class UserUpdate(StrictModel):
+    """Fields that are sent are changed; ``null`` clears one. The username cannot be changed."""
+
+    display_name: DisplayName | None = None
+    email: Email | None = None
+    phone: Phone | None = None
+    date_of_birth: BirthDate | None = None
+
+    def changes(self) -> dict[str, object]:
+        values = self.model_dump(include=self.model_fields_set)
+        if values.get("email") is not None:
+            values["email"] = str(values["email"])
+        return values
+
+
+Role = Literal["member", "admin"]
+
+
+class RolesUpdate(StrictModel):
+    roles: Annotated[list[Role], Field(min_length=1, max_length=len(ROLES) * 4)] = Field(
+        description="the user's roles; `member` is always kept"
+    )
 
 
 class TokenPair(BaseModel):
