@@ -18,10 +18,10 @@ import structlog
 from beanie import PydanticObjectId, SortDirection
 from bson import ObjectId
 from bson.errors import InvalidId
-from pymongo import DESCENDING, ReturnDocument
+from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
-from app.kernel.errors import NotFound, ServiceUnavailable, UnsupportedMediaType
+from app.kernel.errors import NotFound, ServiceUnavailable, UnsupportedMediaType, ValidationFailed
 from app.kernel.pagination import PageParams
 from app.kernel.storage import ObjectNotFound, Storage, StorageUnavailable
 from modules.catalog.documents import Actor, Country, Director, Genre, Movie
@@ -36,6 +36,21 @@ from modules.catalog.errors import (
 from modules.catalog.text import fold, name_key
 
 log = structlog.get_logger("marquee.catalog")
+
+# ISO 3166-1 alpha-2: the 249 officially assigned codes (ISO 3166 Maintenance Agency, as shipped
+# by Debian's iso-codes). Reserved and user-assigned codes (EU, UK, XK, ...) are not countries here.
+ISO_3166_ALPHA2: frozenset[str] = frozenset(
+    """
+    AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS
+    BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ EC EE
+    EG EH ER ES ET FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW GY HK HM
+    HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO JP KE KG KH KI KM KN KP KR KW KY KZ LA LB LC
+    LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN MO MP MQ MR MS MT MU MV MW MX MY MZ NA
+    NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM PN PR PS PT PW PY QA RE RO RS RU RW
+    SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO
+    TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW
+    """.split()  # noqa: SIM905 - 249 codes read better as a block than one per line
+)
 
 FILMOGRAPHY_LIMIT = 200
 MAX_QUERY_TOKENS = 8
@@ -119,6 +134,9 @@ class CountryService:
         return countries, total
 
     async def create(self, code: str, name: str) -> Country:
+        """``code`` must be an officially assigned ISO 3166-1 alpha-2 code (any case)."""
+        if code.upper() not in ISO_3166_ALPHA2:
+            raise ValidationFailed.field("code", "must be an ISO 3166-1 alpha-2 country code")
         country = Country(code=code.upper(), name=name)
         try:
             await country.insert()
@@ -146,32 +164,45 @@ class Credit:
     character: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class PeopleQuery:
+    filter: dict[str, Any]
+    index: str
+    sort: tuple[tuple[str, int], ...] = (("name_key", ASCENDING), ("_id", ASCENDING))
+
+
 PersonT = TypeVar("PersonT", Director, Actor)
 
 
 class _PeopleService(Generic[PersonT]):
     document: type[PersonT]
     not_found: type[NotFound]
+    name_index: str
+    search_index: str
     movie_field: str
+    movie_index: str
+
+    def plan(self, q: str | None = None) -> PeopleQuery | None:
+        """The list query: filter, sort and the index it runs on (None: ``q`` matches nothing).
+
+        The index is named explicitly: the embedded server's planner does not pick a multikey index
+        for an anchored regex on its own, though it scans it with tight prefix bounds when told to.
+        """
+        if q is None:
+            return PeopleQuery(filter={}, index=self.name_index)
+        words = prefix_filter(q)
+        return None if words is None else PeopleQuery(filter=words, index=self.search_index)
 
     async def list_page(self, paging: PageParams, q: str | None = None) -> tuple[list[PersonT], int]:
         """Sorted by ``name_key`` then id; with ``q``, only names with a word starting with each
         word of the query (accents and case ignored: 'ame' finds 'Amélie')."""
-        query: dict[str, Any] = {}
-        if q is not None:
-            words = prefix_filter(q)
-            if words is None:
-                return [], 0
-            query = words
-        total = await self.document.find(query).count()
-        people = (
-            await self.document.find(query)
-            .sort([("name_key", SortDirection.ASCENDING), ("_id", SortDirection.ASCENDING)])
-            .skip(paging.skip)
-            .limit(paging.limit)
-            .to_list()
-        )
-        return people, total
+        plan = self.plan(q)
+        if plan is None:
+            return [], 0
+        collection = self.document.get_pymongo_collection()
+        total = await collection.count_documents(plan.filter, hint=plan.index)
+        cursor = collection.find(plan.filter).sort(plan.sort).hint(plan.index).skip(paging.skip).limit(paging.limit)
+        return [self.document.model_validate(raw) async for raw in cursor], total
 
     async def create(self, name: str, date_of_birth: date | None, created_by_id: str | None) -> PersonT:
         person = self.document(
@@ -198,6 +229,7 @@ class _PeopleService(Generic[PersonT]):
             Movie.get_pymongo_collection()
             .find({self.movie_field: person.id}, projection={"title": 1, "year": 1, "cast": 1})
             .sort([("year", DESCENDING), ("_id", DESCENDING)])
+            .hint(self.movie_index)
             .limit(FILMOGRAPHY_LIMIT)
         )
         return [self._credit(raw, person.id) async for raw in cursor]
@@ -209,13 +241,19 @@ class _PeopleService(Generic[PersonT]):
 class DirectorService(_PeopleService[Director]):
     document = Director
     not_found = DirectorNotFound
+    name_index = "directors_name_key"
+    search_index = "directors_search_tokens"
     movie_field = "director_id"
+    movie_index = "movies_director_year"
 
 
 class ActorService(_PeopleService[Actor]):
     document = Actor
     not_found = ActorNotFound
+    name_index = "actors_name_key"
+    search_index = "actors_search_tokens"
     movie_field = "cast_actor_ids"
+    movie_index = "movies_actor_year"
 
     def _credit(self, raw: Mapping[str, Any], person_id: Any) -> Credit:
         characters = [
