@@ -1,0 +1,236 @@
+"""Recomputing movie aggregates and user statistics from the ratings collection.
+
+Every recompute reads the ratings (the source of truth) with one aggregation and writes the
+result through the catalog's / identity's public interface, so it is idempotent and safe to
+run twice or out of order. ``RecomputeMarks`` sequence numbers catch the one dangerous
+interleaving (an older computation written after a newer one): a subject whose mark moved
+while it was computed is computed again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import structlog
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from app.kernel.cache import Cache
+from modules.catalog import get_movie_summaries, set_rating_aggregate
+from modules.identity import set_user_rating_stats
+from modules.ratings.documents import Rating
+from modules.ratings.services._aggregate import MovieAggregate, UserStats
+from modules.ratings.services._marks import MOVIE, USER, EnqueuedFlags, Kind, RecomputeMarks
+
+log = structlog.get_logger("marquee.ratings.aggregates")
+
+AGGREGATE_CACHE = "ratings.aggregate"
+AGGREGATE_CACHE_TTL = 24 * 3600
+RECONCILE_LOCK = "marquee:ratings:reconcile"
+RECONCILE_LOCK_TTL = 15 * 60
+BATCH_SIZE = 200
+# passes over subjects that changed while they were computed (then a later task or reconcile)
+MAX_PASSES = 3
+
+
+@dataclass
+class ReconcileReport:
+    movies: int = 0
+    users: int = 0
+    orphan_ratings_removed: int = 0
+    pending_processed: int = 0
+    skipped: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "movies": self.movies,
+            "users": self.users,
+            "orphan_ratings_removed": self.orphan_ratings_removed,
+            "pending_processed": self.pending_processed,
+            "skipped": self.skipped,
+        }
+
+
+class AggregateService:
+    def __init__(self, redis: Redis, marks: RecomputeMarks | None = None) -> None:
+        self._redis = redis
+        self._cache = Cache(redis, default_ttl=AGGREGATE_CACHE_TTL)
+        self._flags = EnqueuedFlags(redis)
+        self._marks = marks or RecomputeMarks()
+
+    # -- computing from the source of truth ---------------------------------------------------
+
+    @staticmethod
+    async def compute_movies(movie_ids: Sequence[str]) -> dict[str, MovieAggregate]:
+        """The aggregate of each movie (every id present, zero for a movie without ratings)."""
+        counts: dict[str, dict[int, int]] = {movie_id: {} for movie_id in movie_ids}
+        pipeline: list[dict[str, Any]] = [
+            {"$match": {"movie_id": {"$in": list(movie_ids)}}},
+            {"$group": {"_id": {"movie": "$movie_id", "score": "$score"}, "n": {"$sum": 1}}},
+        ]
+        cursor = await Rating.get_pymongo_collection().aggregate(pipeline)
+        async for row in cursor:
+            counts[str(row["_id"]["movie"])][int(row["_id"]["score"])] = int(row["n"])
+        return {movie_id: MovieAggregate.from_score_counts(scores) for movie_id, scores in counts.items()}
+
+    @staticmethod
+    async def compute_users(user_ids: Sequence[str]) -> dict[str, UserStats]:
+        stats = {user_id: UserStats() for user_id in user_ids}
+        pipeline: list[dict[str, Any]] = [
+            {"$match": {"user_id": {"$in": list(user_ids)}}},
+            {"$group": {"_id": "$user_id", "n": {"$sum": 1}, "total": {"$sum": "$score"}}},
+        ]
+        cursor = await Rating.get_pymongo_collection().aggregate(pipeline)
+        async for row in cursor:
+            stats[str(row["_id"])] = UserStats.from_totals(int(row["n"]), int(row["total"]))
+        return stats
+
+    # -- publishing ---------------------------------------------------------------------------
+
+    async def cached_aggregate(self, movie_id: str) -> MovieAggregate | None:
+        """The aggregate last written for the movie (Redis), or ``None`` when unknown."""
+        value = await self._cache.get(AGGREGATE_CACHE, movie_id)
+        return MovieAggregate.from_dict(value) if isinstance(value, dict) else None
+
+    async def _publish_movie(self, movie_id: str, aggregate: MovieAggregate, *, force: bool) -> bool:
+        """Write the aggregate onto the movie unless the cache says it is already there."""
+        if not force and await self.cached_aggregate(movie_id) == aggregate:
+            return False
+        await set_rating_aggregate(movie_id, aggregate.average, aggregate.count, dict(aggregate.distribution))
+        await self._cache.set(AGGREGATE_CACHE, movie_id, aggregate.as_dict())
+        return True
+
+    # -- the tasks' work ----------------------------------------------------------------------
+
+    async def recompute_movies(self, movie_ids: Sequence[str], *, force: bool = False) -> dict[str, MovieAggregate]:
+        """Recompute and write the movies' aggregates (clearing their "enqueued" flags first)."""
+        await self._flags.release(MOVIE, movie_ids)
+        results: dict[str, MovieAggregate] = {}
+        todo = list(dict.fromkeys(movie_ids))
+        for attempt in range(MAX_PASSES):
+            if not todo:
+                break
+            seqs = await self._marks.seqs(MOVIE, todo)
+            aggregates = await self.compute_movies(todo)
+            for movie_id, aggregate in aggregates.items():
+                await self._publish_movie(movie_id, aggregate, force=force or attempt > 0)
+            results.update(aggregates)
+            todo = await self._marks.settle(MOVIE, seqs, todo)
+        if todo:
+            log.info("aggregate_still_changing", movie_ids=todo[:20])
+        return results
+
+    async def recompute_users(self, user_ids: Sequence[str]) -> dict[str, UserStats]:
+        """Recompute and write the users' public rating statistics."""
+        await self._flags.release(USER, user_ids)
+        results: dict[str, UserStats] = {}
+        todo = list(dict.fromkeys(user_ids))
+        for _ in range(MAX_PASSES):
+            if not todo:
+                break
+            seqs = await self._marks.seqs(USER, todo)
+            stats = await self.compute_users(todo)
+            for user_id, user_stats in stats.items():
+                await set_user_rating_stats(user_id, user_stats.ratings_count, user_stats.average_score)
+            results.update(stats)
+            todo = await self._marks.settle(USER, seqs, todo)
+        if todo:
+            log.info("user_stats_still_changing", user_ids=todo[:20])
+        return results
+
+    async def reconcile(self) -> ReconcileReport:
+        """Recompute everything from the ratings: pending marks, every rated movie, every rater.
+
+        Repairs drift after a lost task or a crashed worker and removes ratings of movies that
+        no longer exist. Writing an unchanged aggregate is cheap (the catalog invalidates its
+        caches only when the stored value changed). One reconcile runs at a time (a Redis lock;
+        without Redis it runs anyway).
+        """
+        report = ReconcileReport()
+        if not await self._lock():
+            report.skipped = True
+            return report
+        try:
+            report.pending_processed += await self._drain_pending(MOVIE)
+            affected_users = await self._reconcile_movies(report)
+            await self._marks.mark((USER, user_id) for user_id in affected_users)
+            report.pending_processed += await self._drain_pending(USER)
+            async for batch in self._distinct_batches("user_id", "ratings_user_rated_at"):
+                await self.recompute_users(batch)
+                report.users += len(batch)
+        finally:
+            await self._unlock()
+        log.info("ratings_reconciled", **report.as_dict())
+        return report
+
+    async def _drain_pending(self, kind: Kind) -> int:
+        processed, after = 0, None
+        while batch := await self._marks.pending(kind, after, BATCH_SIZE):
+            if kind == MOVIE:
+                await self.recompute_movies(batch, force=True)
+            else:
+                await self.recompute_users(batch)
+            processed += len(batch)
+            after = batch[-1]
+        return processed
+
+    async def _reconcile_movies(self, report: ReconcileReport) -> set[str]:
+        """Every movie that has ratings; returns the users of ratings removed as orphans."""
+        affected_users: set[str] = set()
+        async for batch in self._distinct_batches("movie_id", "ratings_movie_rated_at"):
+            summaries = await get_movie_summaries(batch)
+            missing = [movie_id for movie_id in batch if movie_id not in summaries]
+            if missing:
+                affected_users |= await self._remove_orphans(missing, report)
+            existing = [movie_id for movie_id in batch if movie_id in summaries]
+            if existing:
+                await self.recompute_movies(existing, force=True)
+                report.movies += len(existing)
+        return affected_users
+
+    async def _remove_orphans(self, movie_ids: list[str], report: ReconcileReport) -> set[str]:
+        collection = Rating.get_pymongo_collection()
+        users = await collection.distinct("user_id", {"movie_id": {"$in": movie_ids}})
+        result = await collection.delete_many({"movie_id": {"$in": movie_ids}})
+        report.orphan_ratings_removed += result.deleted_count
+        log.info("orphan_ratings_removed", movie_ids=movie_ids[:20], removed=result.deleted_count)
+        return {str(user) for user in users}
+
+    @staticmethod
+    async def _distinct_batches(key: str, index: str) -> AsyncIterator[list[str]]:
+        """The distinct values of ``key`` over all ratings, in order, in batches (index-walked)."""
+        cursor = (
+            Rating.get_pymongo_collection()
+            .find({}, projection={key: 1, "_id": 0})
+            .sort([(key, 1)])
+            .hint(index)
+            .batch_size(1000)
+        )
+        batch: list[str] = []
+        last: str | None = None
+        async for doc in cursor:
+            value = str(doc[key])
+            if value == last:
+                continue
+            last = value
+            batch.append(value)
+            if len(batch) >= BATCH_SIZE:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+
+    async def _lock(self) -> bool:
+        try:
+            return bool(await self._redis.set(RECONCILE_LOCK, "1", nx=True, ex=RECONCILE_LOCK_TTL))
+        except RedisError as exc:
+            log.warning("reconcile_lock_unavailable", error=type(exc).__name__)
+            return True
+
+    async def _unlock(self) -> None:
+        try:
+            await self._redis.delete(RECONCILE_LOCK)
+        except RedisError as exc:
+            log.warning("reconcile_unlock_failed", error=type(exc).__name__)

@@ -1,0 +1,148 @@
+"""Ratings: one per (user, movie), the caller's own rating, and the two paged lists."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import structlog
+from beanie import SortDirection
+from pymongo import ReturnDocument
+from pymongo.errors import DuplicateKeyError
+
+from app.kernel.events import bus
+from app.kernel.pagination import PageParams
+from modules.catalog import MovieSummary, get_movie_summaries, movie_exists
+from modules.ratings.documents import Rating
+from modules.ratings.errors import MovieNotFound, NotRated
+from modules.ratings.schemas import RatingSort
+from modules.ratings.services._ids import canonical_id
+
+log = structlog.get_logger("marquee.ratings")
+
+RATING_CHANGED = "rating.changed"
+
+SORTS: dict[RatingSort, list[tuple[str, SortDirection]]] = {
+    RatingSort.NEWEST: [("rated_at", SortDirection.DESCENDING), ("_id", SortDirection.DESCENDING)],
+    RatingSort.OLDEST: [("rated_at", SortDirection.ASCENDING), ("_id", SortDirection.ASCENDING)],
+    RatingSort.HIGHEST: [("score", SortDirection.DESCENDING), ("_id", SortDirection.DESCENDING)],
+    RatingSort.LOWEST: [("score", SortDirection.ASCENDING), ("_id", SortDirection.ASCENDING)],
+}
+
+
+def now_ms() -> datetime:
+    """Now, truncated to BSON's millisecond precision (what a later read returns)."""
+    now = datetime.now(UTC)
+    return now.replace(microsecond=now.microsecond - now.microsecond % 1000)
+
+
+@dataclass(frozen=True)
+class Rater:
+    id: str
+    username: str
+
+
+@dataclass(frozen=True)
+class RatedMovie:
+    rating: Rating
+    movie: MovieSummary
+
+
+class RatingService:
+    async def movie_id_of(self, movie_id: str) -> str:
+        """The canonical id of an existing movie, else ``MovieNotFound`` (malformed ids too)."""
+        canonical = canonical_id(movie_id)
+        if canonical is None or not await movie_exists(canonical):
+            raise MovieNotFound()
+        return canonical
+
+    async def put(self, movie_id: str, rater: Rater, score: int, review: str | None) -> tuple[Rating, bool]:
+        """Create or replace the rater's rating; ``True`` when it was created by this call.
+
+        One atomic upsert on the unique (user, movie) index decides "created": the document
+        before the update is ``None`` only for the call that inserted it. Concurrent first PUTs
+        may both try to insert; the loser gets a duplicate-key error and retries as an update.
+        """
+        movie = await self.movie_id_of(movie_id)
+        now = now_ms()
+        update = {
+            "$set": {"score": score, "review": review, "username": rater.username, "updated_at": now},
+            "$setOnInsert": {"rated_at": now},
+        }
+        before = await self._upsert({"user_id": rater.id, "movie_id": movie}, update)
+        created = before is None
+        rating = Rating(
+            user_id=rater.id,
+            username=rater.username,
+            movie_id=movie,
+            score=score,
+            review=review,
+            rated_at=now if before is None else before["rated_at"],
+            updated_at=now,
+        )
+        await self._changed(movie, rater.id)
+        log.info("rating_saved", movie_id=movie, created=created)
+        return rating, created
+
+    @staticmethod
+    async def _upsert(query: dict[str, Any], update: dict[str, Any]) -> dict[str, Any] | None:
+        collection = Rating.get_pymongo_collection()
+        try:
+            return await collection.find_one_and_update(
+                query, update, upsert=True, return_document=ReturnDocument.BEFORE
+            )
+        except DuplicateKeyError:
+            return await collection.find_one_and_update(
+                query, update, upsert=True, return_document=ReturnDocument.BEFORE
+            )
+
+    async def get_own(self, movie_id: str, user_id: str) -> Rating:
+        movie = await self.movie_id_of(movie_id)
+        rating = await Rating.find_one({"user_id": user_id, "movie_id": movie})
+        if rating is None:
+            raise NotRated()
+        return rating
+
+    async def delete(self, movie_id: str, user_id: str) -> None:
+        movie = await self.movie_id_of(movie_id)
+        result = await Rating.get_pymongo_collection().delete_one({"user_id": user_id, "movie_id": movie})
+        if result.deleted_count == 0:
+            raise NotRated()
+        await self._changed(movie, user_id)
+        log.info("rating_deleted", movie_id=movie)
+
+    async def list_for_movie(self, movie_id: str, sort: RatingSort, page: PageParams) -> tuple[list[Rating], int]:
+        movie = await self.movie_id_of(movie_id)
+        return await self._page({"movie_id": movie}, sort, page)
+
+    async def list_for_user(self, user_id: str, sort: RatingSort, page: PageParams) -> tuple[list[RatedMovie], int]:
+        """A user's rated movies; titles come from one catalog call per page.
+
+        A rating whose movie was deleted a moment ago (its ratings are being removed) is left out.
+        """
+        ratings, total = await self._page({"user_id": user_id}, sort, page)
+        movies = await get_movie_summaries([rating.movie_id for rating in ratings]) if ratings else {}
+        return [RatedMovie(rating, movies[rating.movie_id]) for rating in ratings if rating.movie_id in movies], total
+
+    @staticmethod
+    async def _page(query: dict[str, Any], sort: RatingSort, page: PageParams) -> tuple[list[Rating], int]:
+        total = await Rating.find(query).count()
+        if page.skip >= total:
+            return [], total
+        ratings = await Rating.find(query).sort(SORTS[sort]).skip(page.skip).limit(page.limit).to_list()
+        return ratings, total
+
+    async def remove_movie_ratings(self, movie_id: str) -> list[str]:
+        """Delete every rating of a (deleted) movie; returns the users who had rated it."""
+        collection = Rating.get_pymongo_collection()
+        users: Sequence[str] = await collection.distinct("user_id", {"movie_id": movie_id})
+        if users:
+            result = await collection.delete_many({"movie_id": movie_id})
+            log.info("movie_ratings_removed", movie_id=movie_id, removed=result.deleted_count)
+        return [str(user) for user in users]
+
+    @staticmethod
+    async def _changed(movie_id: str, user_id: str) -> None:
+        await bus.publish(RATING_CHANGED, {"movie_id": movie_id, "user_id": user_id})
