@@ -1,1 +1,5 @@
-"""The lists module's public interface."""
+"""The lists module's public interface: the names of the three personal lists."""
+
+from modules.lists.rules import ListName
+
+__all__ = ["ListName"]
