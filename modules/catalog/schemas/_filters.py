@@ -36,7 +36,7 @@ DEFAULT_SORT = MovieSort.YEAR_DESC
 
 SearchText = Annotated[str, StringConstraints(min_length=1, max_length=SEARCH_MAX)]
 Rating = Annotated[float, Field(ge=RATING_MIN, le=RATING_MAX, allow_inf_nan=False)]
-RuntimeBound = Annotated[int, Field(strict=True, ge=0, le=RUNTIME_MAX)]
+RuntimeBound = Annotated[int, Field(ge=0, le=RUNTIME_MAX)]
 
 
 class MovieListFilters(BaseModel):

@@ -15,6 +15,7 @@ from modules.catalog.schemas._fields import (
     CountryCode,
     ObjectIdStr,
     Runtime,
+    StrictInteger,
     Synopsis,
     Title,
     Year,
@@ -79,7 +80,7 @@ class MovieUpdate(StrictModel):
     synopsis: Synopsis | None = None
     cast: Annotated[list[CastEntry], Field(max_length=CAST_MAX)] | None = None
     countries: Annotated[list[CountryCode], Field(max_length=COUNTRIES_MAX)] | None = None
-    version: Annotated[int, Field(strict=True, ge=1)] | None = Field(
+    version: Annotated[StrictInteger, Field(ge=1)] | None = Field(
         default=None, description="the version being edited (alternative to If-Match); a mismatch is 409"
     )
 
