@@ -72,3 +72,12 @@ def listing_sort(sort: ListSort) -> list[tuple[str, SortDirection]]:
     """``date_added`` ascending or descending, ties broken by ``_id`` in the same direction."""
     direction = SortDirection.ASCENDING if sort == "date_added" else SortDirection.DESCENDING
     return [("date_added", direction), ("_id", direction)]
+
+
+def listing_hint(country: str | None) -> str:
+    """The index a listing walks: its keys are the filter's fields, then the sort's.
+
+    Named explicitly so the planner never settles for the unique ``(user, list, movie)`` index
+    plus an in-memory sort.
+    """
+    return "list_entries_user_list_country_date" if country is not None else "list_entries_user_list_date"

@@ -22,7 +22,15 @@ from app.kernel.pagination import PageParams
 from modules.identity import Principal, ensure_owner_or_admin, resolve_user_id
 from modules.lists.documents import ListEntry
 from modules.lists.errors import DuplicateSave, ListOwnerNotFound, MovieNotFound, NotSaved
-from modules.lists.rules import ListName, ListSort, ensure_available, listing_filter, listing_sort, parse_object_id
+from modules.lists.rules import (
+    ListName,
+    ListSort,
+    ensure_available,
+    listing_filter,
+    listing_hint,
+    listing_sort,
+    parse_object_id,
+)
 
 log = structlog.get_logger("marquee.lists")
 
@@ -124,25 +132,35 @@ class ListService:
     ) -> tuple[list[PageEntry], int]:
         """One page of a list and the list's total: a fixed number of queries whatever the page size.
 
-        One indexed find for the page, one count (skipped when the page shows the end), one
-        batched catalog read for titles and years.
+        One find walking the listing index (hinted), one count on the same index (skipped when
+        the page shows the end), one batched catalog read for titles and years.
         """
         _required_country(list_name, country)
         query = listing_filter(owner_id, list_name, country)
-        entries = await ListEntry.find(query).sort(listing_sort(sort)).skip(params.skip).limit(params.limit).to_list()
+        hint = listing_hint(country)
+        collection = ListEntry.get_pymongo_collection()
+        cursor = collection.find(
+            query,
+            {"_id": 0, "movie_id": 1, "date_added": 1},
+            sort=listing_sort(sort),
+            skip=params.skip,
+            limit=params.limit,
+            hint=hint,
+        )
+        entries = await cursor.to_list()
         if 0 < len(entries) < params.limit or (not entries and params.skip == 0):
             total = params.skip + len(entries)
         else:
-            total = await ListEntry.get_pymongo_collection().count_documents(query)
-        movies = await self._catalog.get_movie_summaries([str(entry.movie_id) for entry in entries])
+            total = await collection.count_documents(query, hint=hint)
+        movies = await self._catalog.get_movie_summaries([str(entry["movie_id"]) for entry in entries])
         listed = []
         for entry in entries:
-            movie = movies.get(str(entry.movie_id))
+            movie = movies.get(str(entry["movie_id"]))
             if movie is None:
                 # deleted an instant ago: its movie.deleted listener is removing the entry
-                log.info("list_entry_without_movie", movie_id=str(entry.movie_id))
+                log.info("list_entry_without_movie", movie_id=str(entry["movie_id"]))
                 continue
-            listed.append(PageEntry(movie=movie, date_added=entry.date_added))
+            listed.append(PageEntry(movie=movie, date_added=entry["date_added"]))
         return listed, total
 
     async def remove(self, owner_id: str, list_name: ListName, movie_id: str) -> None:

@@ -9,7 +9,14 @@ from bson import ObjectId
 
 from modules.lists.documents import ListEntry
 from modules.lists.errors import UnavailableInCountry
-from modules.lists.rules import ListName, ensure_available, listing_filter, listing_sort, parse_object_id
+from modules.lists.rules import (
+    ListName,
+    ensure_available,
+    listing_filter,
+    listing_hint,
+    listing_sort,
+    parse_object_id,
+)
 
 
 def test_available_country_passes() -> None:
@@ -73,3 +80,12 @@ def test_document_indexes_equal_the_migration_indexes() -> None:
     migrated = {index.document["name"]: index.document for index in migration.LIST_ENTRIES_INDEXES}
     assert declared == migrated
     assert declared["list_entries_user_list_movie_unique"]["unique"] is True
+
+
+@pytest.mark.parametrize("country", [None, "BR"])
+def test_listing_walks_an_index_of_its_filter_then_its_sort(country: str | None) -> None:
+    declared = {index.document["name"]: list(index.document["key"]) for index in ListEntry.Settings.indexes}
+    keys = declared[listing_hint(country)]
+    filter_fields = list(listing_filter("u1", ListName.SAVED_MOVIES, country))
+    sort_fields = [field for field, _ in listing_sort("date_added")]
+    assert keys == filter_fields + sort_fields
