@@ -191,13 +191,17 @@ class UserController(Controller):
         responses=error_responses(*BAD_BODY, 401, 403, 409, 429),
     )
     async def update_me(
-        self, data: JSONBody[UserUpdate], users: NamedDependency[UserService], principal: NamedDependency[Principal]
+        self,
+        data: JSONBody[UserUpdate],
+        accounts: NamedDependency[AccountService],
+        principal: NamedDependency[Principal],
     ) -> UserPrivate:
         """Only the fields sent change; ``null`` clears one (``display_name``, ``email``, ``phone``,
         ``date_of_birth``). The username cannot be changed: sending it is 422. 409 EMAIL_TAKEN /
         PHONE_TAKEN when another account has it. 403 for an inactive account when
-        REQUIRE_ACTIVATION is on."""
-        return UserPrivate.of(await users.update_profile(principal.id, data.changes()))
+        REQUIRE_ACTIVATION is on. Changing the email makes reset tokens mailed to the old address
+        unusable."""
+        return UserPrivate.of(await accounts.update_profile(principal.id, data.changes()))
 
     @put(
         "/me/password",

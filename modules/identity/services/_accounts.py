@@ -65,6 +65,13 @@ class AccountService:
         log.info("account_activated", user_id=record.user_id)
         return user
 
+    async def update_profile(self, user_id: str, changes: dict[str, object]) -> User:
+        """Change profile fields; a new email address retires reset tokens mailed to the old one."""
+        user = await self._users.update_profile(user_id, changes)
+        if "email" in changes:
+            await self._tokens.retire(user_id, "password_reset")
+        return user
+
     async def set_roles(self, user_id: str, roles: list[str]) -> User:
         """Replace the roles; the cached identity is dropped so the next request sees them."""
         user = await self._users.set_roles(user_id, roles)

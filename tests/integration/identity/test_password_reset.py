@@ -75,6 +75,20 @@ async def test_confirm_retires_other_outstanding_reset_tokens(api: httpx.AsyncCl
     assert_bad_token(stale)
 
 
+async def test_changing_the_email_retires_reset_tokens(api: httpx.AsyncClient) -> None:
+    account = await create_account(api, "morpheus", email="morpheus@old.example.com")
+    issued = await OneTimeTokens().issue(account.id, "password_reset", timedelta(hours=1))
+    unchanged = await api.patch("/v1/users/me", json={"display_name": "Morpheus"}, headers=account.headers)
+    assert unchanged.status_code == 200
+    assert await OneTimeTokens().find_usable(issued.token, "password_reset") is not None
+    moved = await api.patch("/v1/users/me", json={"email": "morpheus@new.example.com"}, headers=account.headers)
+    assert moved.status_code == 200
+    response = await api.post(
+        "/v1/auth/password-reset/confirm", json={"token": issued.token, "new_password": "zion2026x"}
+    )
+    assert_bad_token(response)
+
+
 async def test_unknown_expired_and_activation_tokens_are_422(api: httpx.AsyncClient) -> None:
     account = await create_account(api, "apoc", email="apoc@example.com")
     tokens = OneTimeTokens()
