@@ -178,3 +178,37 @@ async def test_removing_and_forgetting(service: ListService, catalog: Catalog) -
         await service.remove("u1", ListName.FAVORITES, movie.id)
     assert await service.forget_movie(movie.id) == 1
     assert await ListEntry.find({"movie_id": ObjectId(movie.id)}).count() == 0
+
+
+# --- catalog changes racing an add ----------------------------------------------------------
+
+
+@dataclass
+class ChangingCatalog(Catalog):
+    """Answers the first read of a movie as it was, later reads as ``after`` (None: deleted)."""
+
+    after: Movie | None = None
+    reads: int = 0
+
+    async def get_movie_summary(self, movie_id: str) -> Movie | None:
+        self.reads += 1
+        return self.movies.get(movie_id) if self.reads == 1 else self.after
+
+
+async def test_movie_deleted_while_being_added_leaves_no_entry(api: httpx.AsyncClient) -> None:
+    catalog = ChangingCatalog()
+    movie = catalog.add("Moana", ["US"])
+    with pytest.raises(MovieNotFound):
+        await ListService(catalog).add("u1", ListName.FAVORITES, movie.id, None)
+    assert await ListEntry.find({"movie_id": ObjectId(movie.id)}).count() == 0
+
+
+async def test_availability_changed_while_being_added_is_caught_up(api: httpx.AsyncClient) -> None:
+    catalog = ChangingCatalog()
+    movie = catalog.add("Moana", ["US", "BR"])
+    catalog.after = Movie(movie.id, movie.title, movie.year, ["US"])
+    added = await ListService(catalog).add("u1", ListName.SAVED_MOVIES, movie.id, "BR")
+    assert list(added.movie.countries) == ["US"]
+    entry = await ListEntry.find_one({"movie_id": ObjectId(movie.id)})
+    assert entry is not None
+    assert entry.countries == ["US"]
