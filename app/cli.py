@@ -17,6 +17,7 @@ from app.kernel import runtime
 from app.kernel.embedded import running_stack
 from app.kernel.logging import configure_logging
 from app.kernel.settings import get_settings
+from seed.cli import seed_command
 
 T = TypeVar("T")
 
@@ -106,6 +107,7 @@ def _register_module_commands() -> None:
 _register_module_commands()
 cli.add_command(backup_command)
 cli.add_command(restore_command)
+cli.add_command(seed_command)
 
 if __name__ == "__main__":
     cli()

@@ -1,0 +1,1 @@
+"""The seed step: demo catalog files (``seed/data``), their validation and the idempotent loader."""
