@@ -13,10 +13,11 @@ from app.kernel.http import error_responses
 from app.kernel.pagination import Page, PageParams, provide_page_params
 from modules.exports.deps import provide_export_service
 from modules.exports.schemas import EXPORTS_PATH, ExportCreate, ExportRead
-from modules.exports.services import CSV_MEDIA_TYPE, ExportService
+from modules.exports.services import ExportService
 from modules.identity import BEARER, Principal, provide_principal, requires_permission
 
 BAD_BODY = (400, 413, 415, 422)
+CSV_DOWNLOAD_MEDIA_TYPE = "text/csv"
 
 
 class ExportController(Controller):
@@ -87,7 +88,7 @@ class ExportController(Controller):
 
     @get(
         "/{export_id:str}/download",
-        media_type=CSV_MEDIA_TYPE,
+        media_type=CSV_DOWNLOAD_MEDIA_TYPE,
         guards=[requires_permission("movies:read")],
         summary="Download the CSV of a succeeded export",
         response_description="The CSV file (RFC 4180, UTF-8, header row), as an attachment",
@@ -104,4 +105,5 @@ class ExportController(Controller):
         headers = {"Content-Disposition": f'attachment; filename="{download.filename}"'}
         if download.size_bytes is not None:
             headers["Content-Length"] = str(download.size_bytes)
-        return Stream(download.chunks, media_type=CSV_MEDIA_TYPE, headers=headers)
+        # Litestar appends the response charset (utf-8) to text/* media types
+        return Stream(download.chunks, media_type=CSV_DOWNLOAD_MEDIA_TYPE, headers=headers)
