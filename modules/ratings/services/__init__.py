@@ -9,6 +9,7 @@ from modules.ratings.services._ratings import RATING_CHANGED, RatedMovie, Rater,
 RECOMPUTE_MOVIE_TASK = "ratings.recompute_movie_aggregate"
 RECOMPUTE_USERS_TASK = "ratings.recompute_user_stats"
 RECONCILE_TASK = "ratings.reconcile_aggregates"
+SWEEP_TASK = "ratings.sweep_pending_recomputes"
 
 __all__ = [
     "AGGREGATE_CACHE",
@@ -17,6 +18,7 @@ __all__ = [
     "RECOMPUTE_MOVIE_TASK",
     "RECOMPUTE_USERS_TASK",
     "RECONCILE_TASK",
+    "SWEEP_TASK",
     "USER",
     "AggregateService",
     "EnqueuedFlags",

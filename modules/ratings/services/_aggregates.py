@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import structlog
@@ -31,6 +32,8 @@ AGGREGATE_CACHE_TTL = 24 * 3600
 RECONCILE_LOCK = "marquee:ratings:reconcile"
 RECONCILE_LOCK_TTL = 15 * 60
 BATCH_SIZE = 200
+# a pending mark this old, with no change since, lost its task
+SWEEP_MIN_AGE = timedelta(seconds=30)
 # passes over subjects that changed while they were computed (then a later task or reconcile)
 MAX_PASSES = 3
 
@@ -165,9 +168,18 @@ class AggregateService:
         log.info("ratings_reconciled", **report.as_dict())
         return report
 
-    async def _drain_pending(self, kind: Kind) -> int:
+    async def sweep_pending(self, older_than: timedelta = SWEEP_MIN_AGE) -> int:
+        """Recompute subjects whose mark stayed pending for ``older_than`` without a new change:
+        their task was lost (broker down, worker killed, Redis flushed). Quick to run often."""
+        marked_before = datetime.now(UTC) - older_than
+        processed = await self._drain_pending(MOVIE, marked_before) + await self._drain_pending(USER, marked_before)
+        if processed:
+            log.info("pending_recomputes_swept", processed=processed)
+        return processed
+
+    async def _drain_pending(self, kind: Kind, marked_before: datetime | None = None) -> int:
         processed, after = 0, None
-        while batch := await self._marks.pending(kind, after, BATCH_SIZE):
+        while batch := await self._marks.pending(kind, after, BATCH_SIZE, marked_before):
             if kind == MOVIE:
                 await self.recompute_movies(batch, force=True)
             else:

@@ -83,9 +83,14 @@ class RecomputeMarks:
             )
         return changed
 
-    async def pending(self, kind: Kind, after: str | None, limit: int) -> list[str]:
-        """Subjects with a pending mark, in id order, after ``after`` (for batches)."""
+    async def pending(
+        self, kind: Kind, after: str | None, limit: int, marked_before: datetime | None = None
+    ) -> list[str]:
+        """Subjects with a pending mark, in id order, after ``after`` (for batches); with
+        ``marked_before``, only marks that did not change since then (their task was lost)."""
         query: dict[str, object] = {"kind": kind, "pending": True}
+        if marked_before is not None:
+            query["marked_at"] = {"$lt": marked_before}
         if after is not None:
             query["subject_id"] = {"$gt": after}
         cursor = (
