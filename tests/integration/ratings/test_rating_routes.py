@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
+from app.kernel import runtime
 from modules.ratings.documents import Rating
 from tests.integration.accounts import Account
 from tests.integration.ratings.conftest import MALFORMED_IDS, MISSING_ID, MakeMovie
@@ -203,3 +204,17 @@ async def test_malformed_json_and_wrong_content_type(
     form = await api.put(path, content=b"score=5", headers={**member.headers, "content-type": "text/plain"})
     assert form.status_code == 415
     assert error_of(form)["code"] == "UNSUPPORTED_MEDIA_TYPE"
+
+
+async def test_inactive_accounts_read_ratings_but_cannot_rate_with_require_activation(
+    api: httpx.AsyncClient, make_movie: MakeMovie, member: Account, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    movie = await make_movie()
+    await api.put(f"/v1/movies/{movie['id']}/rating", json={"score": 6}, headers=member.headers)
+    monkeypatch.setattr(runtime.current().settings, "require_activation", True)
+    for method, body in (("PUT", {"score": 5}), ("DELETE", None)):
+        response = await api.request(method, f"/v1/movies/{movie['id']}/rating", json=body, headers=member.headers)
+        assert response.status_code == 403, response.text
+        assert error_of(response)["code"] == "FORBIDDEN"
+    assert (await api.get(f"/v1/movies/{movie['id']}/rating", headers=member.headers)).json()["score"] == 6
+    assert (await api.get(f"/v1/movies/{movie['id']}/ratings", headers=member.headers)).json()["total"] == 1
