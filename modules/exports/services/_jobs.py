@@ -88,8 +88,7 @@ class ExportService:
 
     async def list_page(self, owner_id: str, page: PageParams) -> tuple[list[ExportJob], int]:
         """The owner's exports, newest first (ties by id)."""
-        query = ExportJob.find({"owner_id": owner_id})
-        total = await query.count()
+        total = await ExportJob.find({"owner_id": owner_id}).count()
         found = (
             await ExportJob.find({"owner_id": owner_id})
             .sort([("created_at", SortDirection.DESCENDING), ("_id", SortDirection.DESCENDING)])

@@ -15,7 +15,7 @@ import pytest
 
 from app.kernel import runtime
 from app.kernel.storage import storage_from_settings
-from modules.exports.config import get_export_settings
+from modules.exports.config import ExportSettings, get_export_settings
 from modules.exports.services import ExportBuilder, ExportMaintenance, ExportService
 from tests.integration.accounts import Account
 
@@ -109,10 +109,10 @@ def enqueued(monkeypatch: pytest.MonkeyPatch) -> EnqueueRecorder:
     return recorder
 
 
-def builder(ttl_seconds: int | None = None) -> ExportBuilder:
+def builder(ttl_seconds: int | None = None, export_settings: ExportSettings | None = None) -> ExportBuilder:
     settings = runtime.current().settings
     return ExportBuilder(
-        get_export_settings(),
+        export_settings or get_export_settings(),
         storage_from_settings(settings),
         settings.export_ttl_seconds if ttl_seconds is None else ttl_seconds,
     )

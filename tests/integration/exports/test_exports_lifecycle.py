@@ -17,6 +17,7 @@ from pymongo.errors import AutoReconnect
 from app.kernel import runtime
 from app.kernel.storage import S3Storage, Storage, storage_from_settings
 from modules.catalog import MovieExportRow, MovieListFilters
+from modules.exports.config import ExportSettings
 from modules.exports.services import BUILD_TASK, ClaimLost
 from tests.integration.accounts import Account
 from tests.integration.exports.conftest import (
@@ -73,6 +74,21 @@ async def test_a_worker_that_lost_its_claim_cannot_publish(
     job = await service(EnqueueRecorder()).get(member.id, export_id)
     assert job.attempts == 2
     assert job.claimed_by != stale.token
+
+
+async def test_a_redelivery_takes_over_a_running_export_whose_heartbeat_is_stale(
+    api: httpx.AsyncClient, member: Account, catalog: Catalog
+) -> None:
+    export_id = await new_job(member)
+    first = await builder().claim(export_id)
+    assert first is not None
+    assert await builder().claim(export_id) is None  # its heartbeat is fresh: not claimable
+    impatient = builder(export_settings=ExportSettings.model_construct(stale_after_seconds=0))
+    assert (await impatient.run(export_id)).outcome == "succeeded"
+    with pytest.raises(ClaimLost):
+        await builder().heartbeat(first, 0.5)
+    assert len(storage_files(export_id)) == 1
+    assert (await service(EnqueueRecorder()).get(member.id, export_id)).attempts == 2
 
 
 async def test_an_unexpected_error_fails_the_export_readably(
