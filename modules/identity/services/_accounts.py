@@ -23,7 +23,7 @@ from modules.identity.services._users import UserService
 log = structlog.get_logger("marquee.identity.accounts")
 
 SEND_PASSWORD_RESET_TASK = "identity.send_password_reset"  # noqa: S105 - a task name
-# More unused reset tokens than this and a new request mails nothing (no mailbox flooding).
+# With this many unused reset tokens outstanding, a new request mails nothing (no mailbox flooding).
 MAX_OUTSTANDING_RESETS = 3
 
 
