@@ -1,5 +1,5 @@
-"""Shared builders of the movie tests (no tests here): reference data through the catalog's
-services, movies through the API."""
+"""Shared builders and fixtures of the movie tests (no tests here): reference data through the
+catalog's services, movies through the API. Test modules import the fixtures they use."""
 
 from __future__ import annotations
 
@@ -7,10 +7,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+import pytest
 
-from modules.catalog import set_rating_aggregate
+from app.kernel import runtime
+from app.kernel.events import bus
+from modules.catalog import MOVIE_AVAILABILITY_CHANGED, MOVIE_DELETED, set_rating_aggregate
 from modules.catalog.services import ActorService, CountryService, DirectorService, GenreService
-from tests.integration.accounts import Account
+from tests.integration.accounts import Account, create_account
 
 MISSING_ID = "0123456789abcdef01234567"
 MALFORMED_IDS = ["abc", "0123456789abcdef0123456z", "0123456789abcdef012345678"]
@@ -217,3 +220,30 @@ async def build_catalog(api: httpx.AsyncClient, member: Account, other: Account,
     for title, average in ratings.items():
         await set_rating_aggregate(movies[title]["id"], average, 10, {"7": 4, "8": 6})
     return Catalog(refs, movies, ratings)
+
+
+@pytest.fixture
+async def refs(api: httpx.AsyncClient) -> References:
+    return await make_references()
+
+
+@pytest.fixture
+async def reader(api: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch) -> Account:
+    """A member with movies:read only."""
+    monkeypatch.setattr(runtime.current().settings, "default_user_permissions", ["movies:read"])
+    account = await create_account(api, "reader")
+    monkeypatch.undo()
+    return account
+
+
+@pytest.fixture
+def events(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, dict[str, Any]]]:
+    """Every movie event published during the test, in order."""
+    seen: list[tuple[str, dict[str, Any]]] = []
+    for name in (MOVIE_DELETED, MOVIE_AVAILABILITY_CHANGED):
+
+        async def record(payload: dict[str, Any], name: str = name) -> None:
+            seen.append((name, payload))
+
+        monkeypatch.setitem(bus._listeners, name, [*bus.listeners(name), record])
+    return seen
