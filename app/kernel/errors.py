@@ -7,6 +7,7 @@ bug (500 without internals).
 
 from __future__ import annotations
 
+import re
 from typing import Any, ClassVar
 
 import structlog
@@ -164,8 +165,15 @@ def handle_app_error(_: Request[Any, Any, Any], exc: AppError) -> Response[dict[
     return _envelope(exc.status_code, exc.code, exc.message, exc.details, exc.headers)
 
 
+_MISSING_PARAMETER = re.compile(r"^Missing required (\w+) parameter '([^']+)'")
+
+
 def handle_validation_exception(_: Request[Any, Any, Any], exc: ValidationException) -> Response[dict[str, Any]]:
     fields = _field_errors(exc.extra)
+    missing = _MISSING_PARAMETER.match(str(exc.detail or ""))
+    if not fields and missing:
+        # Litestar reports an absent required query/header/cookie parameter without details.
+        fields = [{"field": missing.group(2), "message": f"the {missing.group(1)} parameter is required"}]
     if not fields:
         # Litestar raises a bare ValidationException for bodies it cannot decode at all.
         return _envelope(400, "BAD_REQUEST", "The request body is not valid JSON.")

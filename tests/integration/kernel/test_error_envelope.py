@@ -57,7 +57,12 @@ async def paged(paging: NamedDependency[PageParams]) -> Page[int]:
     )
 
 
-PROBE = ModuleSpec(name="probe", route_handlers=[create_item, boom, db_down, private, paged])
+@get("/probe/needs-query")
+async def needs_query(country: str) -> dict[str, str]:
+    return {"country": country}
+
+
+PROBE = ModuleSpec(name="probe", route_handlers=[create_item, boom, db_down, private, paged, needs_query])
 
 
 @pytest.fixture(scope="module")
@@ -184,3 +189,12 @@ async def test_request_id_is_echoed_or_generated(probe: httpx.AsyncClient) -> No
     assert len(generated.headers["X-Request-ID"]) == 32
     hostile = await probe.get("/healthz", headers={"X-Request-ID": "bad\tvalue" + "x" * 300})
     assert hostile.headers["X-Request-ID"] != "bad\tvalue" + "x" * 300
+
+
+async def test_missing_required_query_parameter_is_422(probe: httpx.AsyncClient) -> None:
+    response = await probe.get("/v1/probe/needs-query")
+    assert response.status_code == 422
+    error = error_of(response)
+    assert error["code"] == "VALIDATION_ERROR"
+    assert error["details"]["fields"][0]["field"] == "country"
+    assert (await probe.get("/v1/probe/needs-query", params={"country": "US"})).json() == {"country": "US"}
