@@ -66,7 +66,8 @@ PROBE = ModuleSpec(name="probe", route_handlers=[create_item, boom, db_down, pri
 
 
 @pytest.fixture(scope="module")
-async def probe(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+async def probe(settings: Settings, client: httpx.AsyncClient) -> AsyncIterator[httpx.AsyncClient]:
+    """The probe app shares the session runtime (opened by ``client``) for its rate limiter."""
     from app.factory import create_app
 
     app = create_app(settings, modules=[PROBE])
