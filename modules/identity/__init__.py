@@ -29,6 +29,11 @@ async def set_user_rating_stats(user_id: str, ratings_count: int, average_score:
     await build_user_service().set_rating_stats(user_id, ratings_count, average_score)
 
 
+async def user_exists(user_id: str) -> bool:
+    """Whether an account with this id exists (``False`` for malformed ids)."""
+    return await build_user_service().exists(user_id)
+
+
 async def ensure_admin(username: str, password: str) -> str:
     """Create the seeded administrator (active, roles member+admin) if missing; return its id.
 
@@ -51,4 +56,5 @@ __all__ = [
     "requires_permission",
     "resolve_user_id",
     "set_user_rating_stats",
+    "user_exists",
 ]

@@ -85,7 +85,7 @@ class ListController(Controller):
         names a malformed user id; 409 DUPLICATE_SAVE when the movie is already in the list
         (also under concurrent requests); 422 UNAVAILABLE_IN_COUNTRY when the movie is not
         available in `country`, VALIDATION_ERROR when `country` is missing for saved-movies."""
-        owner_id = lists.owner_of(principal, user_ref)
+        owner_id = await lists.owner_of(principal, user_ref)
         return ListedMovie.of(await lists.add(owner_id, self.list_name, data.movie_id, data.country))
 
     @get(
@@ -105,7 +105,7 @@ class ListController(Controller):
         """Items `{id, title, year, date_added}` in date-added order, ties broken by id. 403
         FORBIDDEN for another member's list (admins may); 404 USER_NOT_FOUND when an admin names
         a malformed user id."""
-        owner_id = lists.owner_of(principal, user_ref)
+        owner_id = await lists.owner_of(principal, user_ref)
         movies, total = await lists.page(owner_id, self.list_name, country, sort, paging)
         return Page[ListItem](
             data=[ListItem.of(movie) for movie in movies], page=paging.page, page_size=paging.page_size, total=total
@@ -127,7 +127,7 @@ class ListController(Controller):
         """404 NOT_SAVED when the movie (or a malformed id) is not in the list; 403 FORBIDDEN for
         another member's list (admins may); 404 USER_NOT_FOUND when an admin names a malformed
         user id."""
-        owner_id = lists.owner_of(principal, user_ref)
+        owner_id = await lists.owner_of(principal, user_ref)
         await lists.remove(owner_id, self.list_name, movie_id)
 
 

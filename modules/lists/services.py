@@ -19,7 +19,7 @@ from pymongo.errors import DuplicateKeyError
 
 from app.kernel.errors import ValidationFailed
 from app.kernel.pagination import PageParams
-from modules.identity import Principal, ensure_owner_or_admin, resolve_user_id
+from modules.identity import Principal, ensure_owner_or_admin, resolve_user_id, user_exists
 from modules.lists.documents import ListEntry
 from modules.lists.errors import DuplicateSave, ListOwnerNotFound, MovieNotFound, NotSaved
 from modules.lists.rules import (
@@ -80,16 +80,18 @@ class ListService:
         self._catalog = catalog
 
     @staticmethod
-    def owner_of(principal: Principal, user_id: str) -> str:
+    async def owner_of(principal: Principal, user_id: str) -> str:
         """The id of the list's owner, once the caller may use it.
 
         ``me`` is the caller. Lists are private: another member gets 403 whatever the id (the
         answer never tells whether a user exists). An administrator may use any user's lists;
-        a malformed user id is 404 USER_NOT_FOUND.
+        an unknown or malformed user id is 404 USER_NOT_FOUND.
         """
         owner_id = resolve_user_id(principal, user_id)
         ensure_owner_or_admin(principal, owner_id)
         if parse_object_id(owner_id) is None:
+            raise ListOwnerNotFound()
+        if owner_id != principal.id and not await user_exists(owner_id):
             raise ListOwnerNotFound()
         return owner_id
 

@@ -84,11 +84,14 @@ async def test_admin_reads_and_changes_any_users_list(
     assert mine.json()["total"] == 0
 
 
-async def test_admin_naming_a_malformed_user_id_is_404_user_not_found(api: httpx.AsyncClient, admin: Account) -> None:
+@pytest.mark.parametrize("user_ref", ["nobody", str(ObjectId())])
+async def test_admin_naming_an_unknown_user_is_404_user_not_found(
+    api: httpx.AsyncClient, admin: Account, user_ref: str
+) -> None:
     for response in (
-        await api.get("/v1/users/nobody/favorites", headers=admin.headers),
-        await api.post("/v1/users/nobody/favorites", json={"movie_id": str(ObjectId())}, headers=admin.headers),
-        await api.delete(f"/v1/users/nobody/favorites/{ObjectId()}", headers=admin.headers),
+        await api.get(f"/v1/users/{user_ref}/favorites", headers=admin.headers),
+        await api.post(f"/v1/users/{user_ref}/favorites", json={"movie_id": str(ObjectId())}, headers=admin.headers),
+        await api.delete(f"/v1/users/{user_ref}/favorites/{ObjectId()}", headers=admin.headers),
     ):
         assert response.status_code == 404
         assert error_of(response)["code"] == "USER_NOT_FOUND"
