@@ -23,6 +23,8 @@ from modules.ratings.services._ids import canonical_id
 log = structlog.get_logger("marquee.ratings")
 
 RATING_CHANGED = "rating.changed"
+# update-or-insert rounds before a duplicate-key error is given up on (a PUT racing DELETEs)
+SAVE_ATTEMPTS = 3
 
 SORTS: dict[RatingSort, list[tuple[str, SortDirection]]] = {
     RatingSort.NEWEST: [("rated_at", SortDirection.DESCENDING), ("_id", SortDirection.DESCENDING)],
@@ -59,27 +61,21 @@ class RatingService:
         return canonical
 
     async def put(self, movie_id: str, rater: Rater, score: int, review: str | None) -> tuple[Rating, bool]:
-        """Create or replace the rater's rating; ``True`` when it was created by this call.
-
-        One atomic upsert on the unique (user, movie) index decides "created": the document
-        before the update is ``None`` only for the call that inserted it. Concurrent first PUTs
-        may both try to insert; the loser gets a duplicate-key error and retries as an update.
-        """
+        """Create or replace the rater's rating; ``True`` when it was created by this call."""
         movie = await self.movie_id_of(movie_id)
         now = now_ms()
-        update = {
-            "$set": {"score": score, "review": review, "username": rater.username, "updated_at": now},
-            "$setOnInsert": {"rated_at": now},
-        }
-        before = await self._upsert({"user_id": rater.id, "movie_id": movie}, update)
-        created = before is None
+        rated_at, created = await self._save(
+            {"user_id": rater.id, "movie_id": movie},
+            {"username": rater.username, "score": score, "review": review},
+            now,
+        )
         rating = Rating(
             user_id=rater.id,
             username=rater.username,
             movie_id=movie,
             score=score,
             review=review,
-            rated_at=now if before is None else before["rated_at"],
+            rated_at=rated_at,
             updated_at=now,
         )
         await self._changed(movie, rater.id)
@@ -87,16 +83,32 @@ class RatingService:
         return rating, created
 
     @staticmethod
-    async def _upsert(query: dict[str, Any], update: dict[str, Any]) -> dict[str, Any] | None:
+    async def _save(key: dict[str, str], fields: dict[str, Any], now: datetime) -> tuple[datetime, bool]:
+        """Update the (user, movie) rating, or insert it when there is none: ``(rated_at, created)``.
+
+        "Created" is decided by the insert, which the unique (user, movie) index lets succeed
+        exactly once: concurrent first PUTs all try it, the losers get a duplicate-key error and
+        update the winner's rating instead. (An upsert's pre-image would be one round trip less,
+        but the embedded SecantusDB returned an empty pre-image to several concurrent upserts.)
+        """
         collection = Rating.get_pymongo_collection()
-        try:
-            return await collection.find_one_and_update(
-                query, update, upsert=True, return_document=ReturnDocument.BEFORE
+        update = {"$set": {**fields, "updated_at": now}}
+        failed_inserts = 0
+        while True:
+            existing = await collection.find_one_and_update(
+                key, update, projection={"rated_at": 1}, return_document=ReturnDocument.AFTER
             )
-        except DuplicateKeyError:
-            return await collection.find_one_and_update(
-                query, update, upsert=True, return_document=ReturnDocument.BEFORE
-            )
+            if existing is not None:
+                return existing["rated_at"], False
+            try:
+                await collection.insert_one({**key, **fields, "rated_at": now, "updated_at": now})
+            except DuplicateKeyError:
+                # inserted meanwhile by a concurrent first PUT (and possibly deleted again since)
+                failed_inserts += 1
+                if failed_inserts >= SAVE_ATTEMPTS:
+                    raise
+                continue
+            return now, True
 
     async def get_own(self, movie_id: str, user_id: str) -> Rating:
         movie = await self.movie_id_of(movie_id)

@@ -69,18 +69,20 @@ async def test_ratings_of_two_users_are_separate(
 async def test_twenty_concurrent_puts_make_one_rating(
     api: httpx.AsyncClient, member: Account, make_movie: MakeMovie
 ) -> None:
-    movie = await make_movie()
-    responses = await asyncio.gather(
-        *(
-            api.put(f"/v1/movies/{movie['id']}/rating", json={"score": 1 + n % 10}, headers=member.headers)
-            for n in range(20)
+    for _ in range(3):  # a few rounds: the race is in the timing
+        movie = await make_movie()
+        responses = await asyncio.gather(
+            *(
+                api.put(f"/v1/movies/{movie['id']}/rating", json={"score": 1 + n % 10}, headers=member.headers)
+                for n in range(20)
+            )
         )
-    )
-    statuses = sorted(response.status_code for response in responses)
-    assert statuses == [200] * 19 + [201], [response.text for response in responses if response.status_code >= 300]
-    assert await Rating.find({"movie_id": movie["id"], "user_id": member.id}).count() == 1
-    listing = await api.get(f"/v1/movies/{movie['id']}/ratings", headers=member.headers)
-    assert listing.json()["total"] == 1
+        statuses = sorted(response.status_code for response in responses)
+        assert statuses == [200] * 19 + [201], [response.text for response in responses]
+        assert len({response.json()["rated_at"] for response in responses}) == 1
+        assert await Rating.find({"movie_id": movie["id"], "user_id": member.id}).count() == 1
+        listing = await api.get(f"/v1/movies/{movie['id']}/ratings", headers=member.headers)
+        assert listing.json()["total"] == 1
 
 
 async def test_get_own_rating_not_rated(api: httpx.AsyncClient, member: Account, make_movie: MakeMovie) -> None:
