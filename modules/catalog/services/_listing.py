@@ -1,7 +1,8 @@
 """The movie listing (``GET /v1/movies``), counts and the export stream.
 
-A page costs a fixed number of round trips whatever its size: the page query and the count (run
-concurrently), then one ``$in`` query for the genre names of the whole page. Hot pages (the first
+A page costs a fixed number of round trips whatever its size: the page aggregation and the count
+(run concurrently), then one ``$in`` query for the genre names of the whole page. How each query
+is served by an index is explained in ``_query``. Hot pages (the first
 pages of the default listing, per genre and per country) are cached until the next movie write.
 """
 
@@ -20,7 +21,13 @@ from modules.catalog.schemas import GenreRef, MovieExportRow, MovieListFilters, 
 from modules.catalog.services._cache import MovieCache
 from modules.catalog.services._lookup import ReferenceNames, resolve_names
 from modules.catalog.services._movies import rating_read
-from modules.catalog.services._query import LIST_PROJECTION, MovieQuery, plan_movie_query, relevance_pipeline
+from modules.catalog.services._query import (
+    LIST_PROJECTION,
+    MovieQuery,
+    count_pipeline,
+    listing_pipeline,
+    plan_movie_query,
+)
 
 CACHED_PAGES = 3
 # the filters a cached ("hot") page may use; any other filter is served from MongoDB
@@ -55,16 +62,12 @@ def page_cache_key(filters: MovieListFilters, paging: PageParams) -> str | None:
     return f"{sort}|{','.join(sorted(filters.genre))}|{filters.country or ''}|{paging.page}|{paging.page_size}"
 
 
-def page_documents(query: MovieQuery, projection: dict[str, int], *, skip: int, limit: int) -> Any:
-    """The cursor (or the awaitable of an aggregation cursor) of one page of ``query``."""
-    collection = _collection()
-    if query.sort is None:
-        return collection.aggregate(relevance_pipeline(query, projection, skip=skip, limit=limit), hint=query.hint)
-    return collection.find(query.filter, projection, sort=query.sort, skip=skip, limit=limit, hint=query.hint)
-
-
 async def count_matching(query: MovieQuery) -> int:
-    return int(await _collection().count_documents(query.filter, hint=query.hint))
+    if query.unfiltered:
+        return int(await _collection().estimated_document_count())
+    cursor = await _collection().aggregate(count_pipeline(query))
+    results = await cursor.to_list()
+    return int(results[0]["total"]) if results else 0
 
 
 class MovieListing:
@@ -105,9 +108,11 @@ class MovieListing:
 
     @staticmethod
     async def _documents(query: MovieQuery, paging: PageParams) -> list[dict[str, Any]]:
-        cursor = page_documents(query, LIST_PROJECTION, skip=paging.skip, limit=paging.limit)
-        if query.sort is None:
-            cursor = await cursor
+        if query.unfiltered:
+            cursor = _collection().find({}, LIST_PROJECTION, sort=query.sort, skip=paging.skip, limit=paging.limit)
+        else:
+            pipeline = listing_pipeline(query, LIST_PROJECTION, skip=paging.skip, limit=paging.limit)
+            cursor = await _collection().aggregate(pipeline)
         return list(await cursor.to_list())
 
     async def count(self, filters: MovieListFilters) -> int:
@@ -120,16 +125,8 @@ class MovieListing:
 
         Names are resolved per batch (one ``$in`` per collection), so memory holds one batch.
         """
-        query = plan_movie_query(filters)
-        collection = _collection()
-        if query.sort is None:
-            cursor = await collection.aggregate(
-                relevance_pipeline(query, EXPORT_PROJECTION), hint=query.hint, batchSize=batch_size
-            )
-        else:
-            cursor = collection.find(
-                query.filter, EXPORT_PROJECTION, sort=query.sort, hint=query.hint, batch_size=batch_size
-            )
+        pipeline = listing_pipeline(plan_movie_query(filters), EXPORT_PROJECTION)
+        cursor = await _collection().aggregate(pipeline, batchSize=batch_size)
         try:
             batch: list[dict[str, Any]] = []
             async for raw in cursor:

@@ -1,21 +1,32 @@
-"""From ``MovieListFilters`` to a MongoDB query: the filter, the sort and the index serving them.
+"""From ``MovieListFilters`` to a MongoDB query that an index serves, on MongoDB and on the
+embedded server alike.
 
-Every query names its index with ``hint``, chosen by a fixed rule, so each combination of filters
-and sort is served by an index on MongoDB and on the embedded server alike (whose planner, like
-mongod's on a tiny collection, would otherwise be free to scan the collection):
+Every listing runs as one aggregation whose first stage is a ``$match`` on ONE index-backed
+clause (the *primary*), followed by a ``$match`` on every other condition (the *residual*), then
+the sort, the page and the projection. The count is the same ``$match`` stages and ``$count``.
 
-1. ``q``: ``movies_search_tokens`` (the tokens are matched with ``$in`` on the multikey index).
-2. a ``director``, ``actor`` or ``created_by`` filter (selective): that filter's compound index,
-   which also delivers the default ``-year`` order (``-created_at`` for ``created_by``).
-3. ``genre`` or ``country`` with a year sort: their ``(…, year, _id)`` index, filter and order
-   both from the index.
-4. otherwise: the index of the sort key (``(key, _id)``), walked in the sort's direction; the other
-   filters are checked on the documents it yields in order, so a page stops early.
+- On MongoDB the optimiser merges the ``$match`` stages and pushes them, with ``$sort``,
+  ``$skip`` and ``$limit``, into the query layer, whose cost-based planner picks among the filter
+  and sort indexes; a collection scan is never a candidate because the primary clause always has
+  an index (and so does every sort: ``(key, _id)``).
+- The embedded server's planner is rule-based: it serves a leading ``$match`` of one clause from
+  that clause's index (a real lookup: only the matching documents are read) and applies the rest
+  of the pipeline to them. A ``hint`` would not help there: it walks the whole index.
+
+The primary clause is the most selective condition present, in this order: ``q`` tokens (``$in``
+on the multikey ``search_tokens``), ``director``, ``actor``, ``created_by``, the first ``genre``,
+``country``, the year bounds, the release-date bounds, the rating bounds, the runtime bounds.
+Without any of them (``title`` alone) it is an always-true range on the sort key (``year >=
+1878``, ``title_key >= ""``, ...), which is the walk of the sort's index; a release-date sort
+uses the year's, since release dates may be null. A listing without any filter is a plain
+``find`` walking the sort's index, and its total is the collection's count from its metadata.
 
 Ties are broken by ``_id`` in the sort's direction. Full-text ``q`` without ``sort`` is ranked by
-relevance = 3 * |title tokens ∩ query tokens| + |search tokens ∩ query tokens|, then ``_id``
-descending, computed in an aggregation (``$setIntersection``/``$size``): the same on MongoDB and
-on the embedded server, which has no text indexes.
+relevance = 3 * |title tokens & query tokens| + |search tokens & query tokens|, then ``_id``
+descending, computed in the aggregation (``$setIntersection``/``$size``): the same on MongoDB and
+on the embedded server, which has no text indexes. ``title`` is a case-insensitive regular
+expression of the escaped text. Only validated scalars reach a query: user input never becomes
+an operator.
 """
 
 from __future__ import annotations
@@ -28,35 +39,45 @@ from typing import Any
 from bson import ObjectId
 
 from modules.catalog.schemas import MovieListFilters, MovieSort
+from modules.catalog.schemas._fields import YEAR_MIN
 from modules.catalog.text import tokens
 
-INDEX_YEAR = "movies_year"
-INDEX_TITLE = "movies_title_sort"
-INDEX_RATING = "movies_rating"
-INDEX_RUNTIME = "movies_runtime"
-INDEX_RELEASE_DATE = "movies_release_date"
-INDEX_CREATED_AT = "movies_created_at"
-INDEX_GENRE = "movies_genre_year"
-INDEX_COUNTRY = "movies_country_year"
-INDEX_DIRECTOR = "movies_director_year"
-INDEX_ACTOR = "movies_actor_year"
-INDEX_CREATED_BY = "movies_created_by"
-INDEX_SEARCH = "movies_search_tokens"
-
-# sort -> (document field, direction, the index walking that order)
-SORTS: dict[MovieSort, tuple[str, int, str]] = {
-    MovieSort.YEAR: ("year", 1, INDEX_YEAR),
-    MovieSort.YEAR_DESC: ("year", -1, INDEX_YEAR),
-    MovieSort.TITLE: ("title_key", 1, INDEX_TITLE),
-    MovieSort.TITLE_DESC: ("title_key", -1, INDEX_TITLE),
-    MovieSort.RATING: ("rating_sort", 1, INDEX_RATING),
-    MovieSort.RATING_DESC: ("rating_sort", -1, INDEX_RATING),
-    MovieSort.RUNTIME: ("runtime_minutes", 1, INDEX_RUNTIME),
-    MovieSort.RUNTIME_DESC: ("runtime_minutes", -1, INDEX_RUNTIME),
-    MovieSort.RELEASE_DATE: ("release_date", 1, INDEX_RELEASE_DATE),
-    MovieSort.RELEASE_DATE_DESC: ("release_date", -1, INDEX_RELEASE_DATE),
-    MovieSort.CREATED_AT: ("created_at", 1, INDEX_CREATED_AT),
-    MovieSort.CREATED_AT_DESC: ("created_at", -1, INDEX_CREATED_AT),
+# sort -> (document field, direction); every (field, _id) pair has its index
+SORTS: dict[MovieSort, tuple[str, int]] = {
+    MovieSort.YEAR: ("year", 1),
+    MovieSort.YEAR_DESC: ("year", -1),
+    MovieSort.TITLE: ("title_key", 1),
+    MovieSort.TITLE_DESC: ("title_key", -1),
+    MovieSort.RATING: ("rating_sort", 1),
+    MovieSort.RATING_DESC: ("rating_sort", -1),
+    MovieSort.RUNTIME: ("runtime_minutes", 1),
+    MovieSort.RUNTIME_DESC: ("runtime_minutes", -1),
+    MovieSort.RELEASE_DATE: ("release_date", 1),
+    MovieSort.RELEASE_DATE_DESC: ("release_date", -1),
+    MovieSort.CREATED_AT: ("created_at", 1),
+    MovieSort.CREATED_AT_DESC: ("created_at", -1),
+}
+# the fields that can be the primary clause (each leads an index), most selective first
+PRIMARY_ORDER = (
+    "search_tokens",
+    "director_id",
+    "cast_actor_ids",
+    "created_by_id",
+    "genre_ids",
+    "countries",
+    "year",
+    "release_date",
+    "rating_sort",
+    "runtime_minutes",
+)
+# an always-true clause on each sort key (every movie has the field), for a listing without one
+EVERYTHING: dict[str, dict[str, Any]] = {
+    "year": {"year": {"$gte": YEAR_MIN}},
+    "title_key": {"title_key": {"$gte": ""}},
+    "rating_sort": {"rating_sort": {"$gte": -1.0}},
+    "runtime_minutes": {"runtime_minutes": {"$gte": 0}},
+    "release_date": {"year": {"$gte": YEAR_MIN}},
+    "created_at": {"created_at": {"$gte": datetime(1970, 1, 1, tzinfo=UTC)}},
 }
 RELEVANCE = "_relevance"
 TITLE_WEIGHT = 3
@@ -74,11 +95,21 @@ LIST_PROJECTION: dict[str, int] = {
 
 @dataclass(frozen=True)
 class MovieQuery:
-    filter: dict[str, Any]
+    # the index-backed clause of the first $match, and every other condition
+    primary: dict[str, Any]
+    residual: dict[str, Any]
     # None: ranked by relevance (``q`` without ``sort``)
     sort: list[tuple[str, int]] | None
-    hint: str
     search_tokens: list[str] | None
+
+    # no condition at all: the page is a plain walk of the sort's index, the total the metadata's
+    unfiltered: bool = False
+
+    def match_stages(self) -> list[dict[str, Any]]:
+        stages: list[dict[str, Any]] = [{"$match": self.primary}]
+        if self.residual:
+            stages.append({"$match": self.residual})
+        return stages
 
 
 def day_start(value: date) -> datetime:
@@ -96,7 +127,7 @@ def _range(low: object | None, high: object | None) -> dict[str, object]:
 
 
 def movie_filter(filters: MovieListFilters) -> dict[str, Any]:
-    """The MongoDB filter of a listing: built only from validated scalars, never from user dicts."""
+    """The MongoDB filter of a listing as one document (``$match`` or ``find`` alike)."""
     query: dict[str, Any] = {}
     if filters.q is not None:
         query["search_tokens"] = {"$in": tokens(filters.q)}
@@ -135,43 +166,41 @@ def movie_filter(filters: MovieListFilters) -> dict[str, Any]:
     return query
 
 
-def _hint(filters: MovieListFilters, sort: MovieSort | None) -> str:
-    if filters.q is not None:
-        return INDEX_SEARCH
-    if filters.director is not None:
-        return INDEX_DIRECTOR
-    if filters.actor is not None:
-        return INDEX_ACTOR
-    if filters.created_by is not None:
-        return INDEX_CREATED_BY
-    assert sort is not None
-    field, _, index = SORTS[sort]
-    if field == "year" and filters.genre:
-        return INDEX_GENRE
-    if field == "year" and filters.country is not None:
-        return INDEX_COUNTRY
-    return index
+def split_filter(query: dict[str, Any], sort_field: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``(primary, residual)``: the most selective index-backed clause, and the rest."""
+    for field in PRIMARY_ORDER:
+        if field not in query:
+            continue
+        condition = query[field]
+        residual = {key: value for key, value in query.items() if key != field}
+        if isinstance(condition, dict) and "$all" in condition:
+            # all of several genres: the first one's index entries, the whole $all checked after
+            residual[field] = condition
+            condition = condition["$all"][0]
+        return {field: condition}, residual
+    return EVERYTHING[sort_field], dict(query)
 
 
 def plan_movie_query(filters: MovieListFilters) -> MovieQuery:
-    """Filter, sort and index of a listing (see the module's docstring for the index rule)."""
+    """The listing's match stages and order (see the module's docstring for the index rule)."""
     sort = filters.effective_sort
     order: list[tuple[str, int]] | None = None
+    sort_field = "year"
     if sort is not None:
-        field, direction, _ = SORTS[sort]
-        order = [(field, direction), ("_id", direction)]
+        sort_field, direction = SORTS[sort]
+        order = [(sort_field, direction), ("_id", direction)]
+    query = movie_filter(filters)
+    primary, residual = split_filter(query, sort_field)
     return MovieQuery(
-        filter=movie_filter(filters),
+        primary=primary,
+        residual=residual,
         sort=order,
-        hint=_hint(filters, sort),
         search_tokens=tokens(filters.q) if filters.q is not None else None,
+        unfiltered=not query,
     )
 
 
-def relevance_pipeline(
-    query: MovieQuery, projection: dict[str, int], *, skip: int = 0, limit: int | None = None
-) -> list[dict[str, Any]]:
-    """``$match``, the relevance score, ``$sort`` by it, the page, then the projection."""
+def _scored(query: MovieQuery) -> list[dict[str, Any]]:
     terms = query.search_tokens or []
     score = {
         "$add": [
@@ -179,14 +208,25 @@ def relevance_pipeline(
             {"$size": {"$setIntersection": [{"$ifNull": ["$search_tokens", []]}, terms]}},
         ]
     }
-    stages: list[dict[str, Any]] = [
-        {"$match": query.filter},
-        {"$addFields": {RELEVANCE: score}},
-        {"$sort": {RELEVANCE: -1, "_id": -1}},
-    ]
+    return [{"$addFields": {RELEVANCE: score}}, {"$sort": {RELEVANCE: -1, "_id": -1}}]
+
+
+def listing_pipeline(
+    query: MovieQuery, projection: dict[str, int], *, skip: int = 0, limit: int | None = None
+) -> list[dict[str, Any]]:
+    """The matching movies in order (relevance, or the sort), paged, projected."""
+    stages = query.match_stages()
+    if query.sort is None:
+        stages.extend(_scored(query))
+    else:
+        stages.append({"$sort": dict(query.sort)})
     if skip:
         stages.append({"$skip": skip})
     if limit is not None:
         stages.append({"$limit": limit})
-    stages.append({"$project": {**projection, RELEVANCE: 1}})
+    stages.append({"$project": projection})
     return stages
+
+
+def count_pipeline(query: MovieQuery) -> list[dict[str, Any]]:
+    return [*query.match_stages(), {"$count": "total"}]

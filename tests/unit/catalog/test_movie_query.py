@@ -15,32 +15,31 @@ from modules.catalog.controllers._movies import entity_tag_versions
 from modules.catalog.documents import Movie
 from modules.catalog.services import movie_filter, plan_movie_query
 from modules.catalog.services._movies import resolve_dates
-from modules.catalog.services._query import SORTS, relevance_pipeline
+from modules.catalog.services._query import (
+    EVERYTHING,
+    PRIMARY_ORDER,
+    SORTS,
+    count_pipeline,
+    listing_pipeline,
+)
 
 GENRE_A = "0123456789abcdef01234567"
 GENRE_B = "89abcdef0123456789abcdef"
 PERSON = "aaaaaaaaaaaaaaaaaaaaaaaa"
 
 
-def index_names() -> set[str]:
-    return {index.document["name"] for index in Movie.Settings.indexes}
+def _leading_fields() -> set[str]:
+    return {next(iter(index.document["key"])) for index in Movie.Settings.indexes}
 
 
-def test_every_planned_index_exists_on_the_document() -> None:
-    names = index_names()
-    assert {index for _, _, index in SORTS.values()} <= names
-    cases = [
-        {},
-        {"q": "x"},
-        {"genre": [GENRE_A]},
-        {"country": "US"},
-        {"director": PERSON},
-        {"actor": PERSON},
-        {"created_by": PERSON},
-    ]
-    for case in cases:
-        for sort in [None, *MovieSort]:
-            assert plan_movie_query(MovieListFilters.model_validate({**case, "sort": sort})).hint in names
+def test_every_primary_clause_and_sort_leads_an_index() -> None:
+    leading = _leading_fields()
+    assert set(PRIMARY_ORDER) <= leading
+    assert {field for field, _ in SORTS.values()} <= leading
+    assert {next(iter(clause)) for clause in EVERYTHING.values()} <= leading
+    keys = [list(index.document["key"].items()) for index in Movie.Settings.indexes]
+    for field, direction in SORTS.values():
+        assert [(field, direction), ("_id", direction)] in keys or [(field, -direction), ("_id", -direction)] in keys
 
 
 def test_migration_creates_the_documents_indexes() -> None:
@@ -53,31 +52,65 @@ def test_migration_creates_the_documents_indexes() -> None:
 
 
 @pytest.mark.parametrize(
-    ("filters", "hint", "sort"),
+    ("filters", "primary", "residual", "sort"),
     [
-        ({}, "movies_year", [("year", -1), ("_id", -1)]),
-        ({"sort": "year"}, "movies_year", [("year", 1), ("_id", 1)]),
-        ({"sort": "-title"}, "movies_title_sort", [("title_key", -1), ("_id", -1)]),
-        ({"sort": "rating"}, "movies_rating", [("rating_sort", 1), ("_id", 1)]),
-        ({"sort": "-runtime"}, "movies_runtime", [("runtime_minutes", -1), ("_id", -1)]),
-        ({"sort": "release_date"}, "movies_release_date", [("release_date", 1), ("_id", 1)]),
-        ({"sort": "-created_at"}, "movies_created_at", [("created_at", -1), ("_id", -1)]),
-        ({"q": "moana"}, "movies_search_tokens", None),
-        ({"q": "moana", "sort": "title", "director": PERSON}, "movies_search_tokens", [("title_key", 1), ("_id", 1)]),
-        ({"director": PERSON, "sort": "title"}, "movies_director_year", [("title_key", 1), ("_id", 1)]),
-        ({"actor": PERSON, "genre": [GENRE_A]}, "movies_actor_year", [("year", -1), ("_id", -1)]),
-        ({"created_by": PERSON, "sort": "-created_at"}, "movies_created_by", [("created_at", -1), ("_id", -1)]),
-        ({"genre": [GENRE_A]}, "movies_genre_year", [("year", -1), ("_id", -1)]),
-        ({"genre": [GENRE_A], "sort": "title"}, "movies_title_sort", [("title_key", 1), ("_id", 1)]),
-        ({"country": "US", "sort": "year"}, "movies_country_year", [("year", 1), ("_id", 1)]),
-        ({"country": "US", "sort": "-rating"}, "movies_rating", [("rating_sort", -1), ("_id", -1)]),
-        ({"title": "x", "min_rating": 3}, "movies_year", [("year", -1), ("_id", -1)]),
+        ({}, {"year": {"$gte": 1878}}, {}, [("year", -1), ("_id", -1)]),
+        ({"sort": "year"}, {"year": {"$gte": 1878}}, {}, [("year", 1), ("_id", 1)]),
+        ({"sort": "-title"}, {"title_key": {"$gte": ""}}, {}, [("title_key", -1), ("_id", -1)]),
+        ({"sort": "rating"}, {"rating_sort": {"$gte": -1.0}}, {}, [("rating_sort", 1), ("_id", 1)]),
+        ({"sort": "-runtime"}, {"runtime_minutes": {"$gte": 0}}, {}, [("runtime_minutes", -1), ("_id", -1)]),
+        ({"sort": "release_date"}, {"year": {"$gte": 1878}}, {}, [("release_date", 1), ("_id", 1)]),
+        (
+            {"sort": "-created_at"},
+            {"created_at": {"$gte": datetime(1970, 1, 1, tzinfo=UTC)}},
+            {},
+            [("created_at", -1), ("_id", -1)],
+        ),
+        ({"q": "moana"}, {"search_tokens": {"$in": ["moana"]}}, {}, None),
+        (
+            {"q": "moana", "sort": "title", "director": PERSON},
+            {"search_tokens": {"$in": ["moana"]}},
+            {"director_id": ObjectId(PERSON)},
+            [("title_key", 1), ("_id", 1)],
+        ),
+        (
+            {"director": PERSON, "actor": PERSON},
+            {"director_id": ObjectId(PERSON)},
+            {"cast_actor_ids": ObjectId(PERSON)},
+            [("year", -1), ("_id", -1)],
+        ),
+        (
+            {"genre": [GENRE_A, GENRE_B], "country": "US"},
+            {"genre_ids": ObjectId(GENRE_A)},
+            {"genre_ids": {"$all": [ObjectId(GENRE_A), ObjectId(GENRE_B)]}, "countries": "US"},
+            [("year", -1), ("_id", -1)],
+        ),
+        ({"country": "US", "year": 2000}, {"countries": "US"}, {"year": 2000}, [("year", -1), ("_id", -1)]),
+        (
+            {"runtime_min": 90, "min_rating": 3, "sort": "title"},
+            {"rating_sort": {"$gte": 3.0}},
+            {"runtime_minutes": {"$gte": 90}},
+            [("title_key", 1), ("_id", 1)],
+        ),
+        (
+            {"title": "x", "sort": "-rating"},
+            {"rating_sort": {"$gte": -1.0}},
+            {"title": {"$regex": "x", "$options": "i"}},
+            [("rating_sort", -1), ("_id", -1)],
+        ),
     ],
 )
-def test_index_choice_and_order(filters: dict[str, Any], hint: str, sort: list[tuple[str, int]] | None) -> None:
+def test_primary_clause_and_order(
+    filters: dict[str, Any], primary: dict[str, Any], residual: dict[str, Any], sort: list[tuple[str, int]] | None
+) -> None:
     query = plan_movie_query(MovieListFilters.model_validate(filters))
-    assert query.hint == hint
+    assert query.primary == primary
+    assert query.residual == residual
     assert query.sort == sort
+    assert query.unfiltered is (not filters or set(filters) == {"sort"})
+    stages = query.match_stages()
+    assert stages[0] == {"$match": primary}
+    assert stages[1:] == ([{"$match": residual}] if residual else [])
 
 
 def test_filter_building() -> None:
@@ -133,13 +166,19 @@ def test_user_text_never_becomes_an_operator() -> None:
         MovieListFilters.parse({"genre": [{"$ne": None}]})
 
 
-def test_relevance_pipeline() -> None:
-    query = plan_movie_query(MovieListFilters(q="ocean moana"))
-    pipeline = relevance_pipeline(query, {"title": 1}, skip=20, limit=10)
-    assert pipeline[0] == {"$match": {"search_tokens": {"$in": ["ocean", "moana"]}}}
-    assert pipeline[2] == {"$sort": {"_relevance": -1, "_id": -1}}
-    assert pipeline[3:5] == [{"$skip": 20}, {"$limit": 10}]
-    assert pipeline[-1] == {"$project": {"title": 1, "_relevance": 1}}
+def test_pipelines() -> None:
+    query = plan_movie_query(MovieListFilters(q="ocean moana", country="US"))
+    pipeline = listing_pipeline(query, {"title": 1}, skip=20, limit=10)
+    assert pipeline[:2] == [{"$match": {"search_tokens": {"$in": ["ocean", "moana"]}}}, {"$match": {"countries": "US"}}]
+    assert pipeline[3] == {"$sort": {"_relevance": -1, "_id": -1}}
+    assert pipeline[4:] == [{"$skip": 20}, {"$limit": 10}, {"$project": {"title": 1}}]
+    assert count_pipeline(query)[-1] == {"$count": "total"}
+    sorted_query = plan_movie_query(MovieListFilters(sort="-runtime"))
+    assert listing_pipeline(sorted_query, {"title": 1}) == [
+        {"$match": {"runtime_minutes": {"$gte": 0}}},
+        {"$sort": {"runtime_minutes": -1, "_id": -1}},
+        {"$project": {"title": 1}},
+    ]
 
 
 @pytest.mark.parametrize(
