@@ -1,4 +1,4 @@
-"""``marquee seed``: the demo catalog."""
+"""``marquee seed``: the demo catalog (or, with ``--scale N``, a synthetic one for benchmarks)."""
 
 from __future__ import annotations
 
@@ -36,13 +36,32 @@ def _summary(report: SeedReport) -> str:
     help="Do nothing when the catalog already has movies (what `just dev` runs on start).",
 )
 @click.option(
+    "--scale",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="N",
+    help="Instead of the demo catalog, generate a synthetic catalog of N movies with users, ratings "
+    "and list entries for benchmarks (same as `python -m bench.generate --movies N`).",
+)
+@click.option(
+    "--random-seed",
+    type=int,
+    default=None,
+    help="With --scale: the generator's random seed (same seed, same data).",
+)
+@click.option(
+    "--force",
+    is_flag=True,
+    help="With --scale: empty the database first when the catalog is not empty (DESTROYS its data).",
+)
+@click.option(
     "--data-dir",
     type=click.Path(file_okay=False, path_type=Path),
     default=DATA_DIR,
     show_default="seed/data",
     help="Where the seed files are.",
 )
-def seed_command(if_empty: bool, data_dir: Path) -> None:
+def seed_command(if_empty: bool, scale: int | None, random_seed: int | None, force: bool, data_dir: Path) -> None:
     """Load the demo catalog: countries, genres, directors, actors, movies, the admin account
     (SEED_ADMIN_USERNAME / SEED_ADMIN_PASSWORD) and two demo members with ratings and lists.
 
@@ -52,6 +71,12 @@ def seed_command(if_empty: bool, data_dir: Path) -> None:
     """
     from app.cli import with_runtime
     from app.kernel import runtime
+
+    if scale is not None:
+        from bench.generate import DEFAULT_SEED, run_generator
+
+        run_generator(scale, DEFAULT_SEED if random_seed is None else random_seed, force=force, if_empty=if_empty)
+        return
 
     console = Console(stderr=True)
 

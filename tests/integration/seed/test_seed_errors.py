@@ -188,5 +188,5 @@ async def test_command_reports_the_file_and_exits_non_zero(
 def test_help_describes_the_options() -> None:
     result = CliRunner().invoke(seed_command, ["--help"])
     assert result.exit_code == 0
-    for option in ("--if-empty", "--data-dir"):
+    for option in ("--if-empty", "--scale", "--data-dir", "--force", "--random-seed"):
         assert option in result.output

@@ -1,0 +1,5 @@
+"""``python -m bench.generate``."""
+
+from bench.generate._cli import main
+
+main()
