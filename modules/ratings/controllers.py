@@ -12,7 +12,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CON
 
 from app.kernel.http import error_responses
 from app.kernel.pagination import Page, PageParams, provide_page_params
-from modules.identity import BEARER, Principal, provide_principal, resolve_user_id
+from modules.identity import BEARER, Principal, provide_principal, resolve_user_id, user_exists
 from modules.ratings.deps import provide_rating_service
 from modules.ratings.errors import UserNotFound
 from modules.ratings.schemas import MovieRatingItem, RatedMovieRead, RatingPut, RatingRead, RatingSort, UserRatingItem
@@ -128,10 +128,10 @@ class UserRatingsController(Controller):
     ) -> Page[UserRatingItem]:
         """Ratings are public to authenticated users. `me` is the caller.
 
-        404 USER_NOT_FOUND for a malformed user id; a well-formed id of nobody has no ratings.
+        404 USER_NOT_FOUND for an unknown or malformed user id.
         """
         user = canonical_id(resolve_user_id(principal, user_id))
-        if user is None:
+        if user is None or (user != principal.id and not await user_exists(user)):
             raise UserNotFound()
         items, total = await ratings.list_for_user(user, sort, page_params)
         return Page(

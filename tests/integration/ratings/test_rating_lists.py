@@ -163,8 +163,8 @@ async def test_user_without_ratings_and_unknown_user(api: httpx.AsyncClient, mem
     empty = await api.get("/v1/users/me/ratings", headers=member.headers)
     assert empty.json() == {"data": [], "page": 1, "page_size": 20, "total": 0}
     nobody = await api.get("/v1/users/0123456789abcdef01234567/ratings", headers=member.headers)
-    assert nobody.status_code == 200
-    assert nobody.json()["total"] == 0
+    assert nobody.status_code == 404
+    assert error_of(nobody)["code"] == "USER_NOT_FOUND"
 
 
 @pytest.mark.parametrize("user_id", ["abc", "0123456789abcdef0123456z", "0123456789abcdef012345678"])
