@@ -68,3 +68,10 @@ def configure_logging(level: str = "INFO", fmt: str = "console") -> None:
     # The request middleware writes the access log; the servers' own would duplicate it.
     logging.getLogger("uvicorn.access").disabled = True
     logging.getLogger("granian.access").disabled = True
+    # The servers configure their own handlers before they load the app: drop them so their
+    # lines (start-up, shutdown, errors) reach the root handler and are rendered like ours.
+    for server in ("uvicorn", "uvicorn.error", "_granian"):
+        server_logger = logging.getLogger(server)
+        server_logger.handlers.clear()
+        server_logger.propagate = True
+    logging.captureWarnings(True)

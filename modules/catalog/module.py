@@ -9,9 +9,12 @@ from modules.catalog.controllers import (
     MovieController,
 )
 from modules.catalog.documents import Actor, Country, Director, Genre, Movie
+from modules.catalog.tasks import BEAT_SCHEDULE
 
 MODULE = ModuleSpec(
     name="catalog",
     documents=[Movie, Genre, Country, Director, Actor],
     route_handlers=[MovieController, GenreController, CountryController, DirectorController, ActorController],
+    task_modules=["modules.catalog.tasks"],
+    beat_schedule=BEAT_SCHEDULE,
 )
