@@ -21,6 +21,7 @@ from app.kernel.http import enforce_content_type
 from app.kernel.logging import configure_logging
 from app.kernel.modules import ModuleSpec
 from app.kernel.observability import RequestContextMiddleware
+from app.kernel.openapi import complete_error_responses
 from app.kernel.ops import OperationsController
 from app.kernel.queue import publisher_backend_url
 from app.kernel.ratelimit import RateLimiter, RateLimitMiddleware, parse_networks
@@ -123,6 +124,8 @@ def create_app(settings: Settings | None = None, modules: Sequence[ModuleSpec] |
         debug=False,
         logging_config=None,
     )
+    # statuses the kernel answers on every route (500, 503, 429, 401, body errors), in the envelope
+    complete_error_responses(app.openapi_schema)
     from modules.identity.subjects import rate_limit_subject
 
     limited = RateLimitMiddleware(

@@ -49,7 +49,7 @@ class ErrorEnvelope(BaseModel):
     error: ErrorDetail
 
 
-_DESCRIPTIONS = {
+ERROR_DESCRIPTIONS = {
     400: "Malformed JSON or unreadable body (BAD_REQUEST)",
     401: "Missing, invalid, expired or revoked access token (UNAUTHENTICATED)",
     403: "Authenticated but not allowed (FORBIDDEN)",
@@ -70,7 +70,7 @@ def error_responses(*statuses: int) -> dict[int, ResponseSpec]:
     """OpenAPI response specs in the error envelope for the given statuses."""
     return {
         status: ResponseSpec(
-            data_container=ErrorEnvelope, description=_DESCRIPTIONS.get(status, "Error"), generate_examples=False
+            data_container=ErrorEnvelope, description=ERROR_DESCRIPTIONS.get(status, "Error"), generate_examples=False
         )
         for status in statuses
     }
