@@ -3,18 +3,28 @@
 Mongo is the source of truth (``auth_sessions.revoked_at``, the user's roles); Redis caches it so
 an authenticated request costs one Redis round trip. A cache miss, a lost Redis (restart without
 data) or Redis being down all fall back to MongoDB, so a revoked token is never accepted.
+
+A revocation (or role change) made while Redis is unreachable cannot reach the cache, and Redis
+may come back with "live" entries it persisted before the outage. Such changes are recorded in
+MongoDB with a bumped *cache epoch* (``auth_cache_sync``); Redis holds the epoch it was last
+synchronised to. Every authenticated request reads Redis's epoch in the same MGET and compares it
+with MongoDB's (read at most once a second per process): while they differ, answers come from
+MongoDB and the pending changes are replayed into Redis, after which the epochs agree again.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import structlog
 from beanie import PydanticObjectId
 from bson.errors import InvalidId
+from pymongo.asynchronous.collection import AsyncCollection
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
@@ -24,7 +34,19 @@ log = structlog.get_logger("marquee.identity.auth_state")
 
 PREFIX = "marquee:auth"
 POSITIVE_TTL_SECONDS = 30
-_pending_revocations: set[str] = set()
+EPOCH_KEY = f"{PREFIX}:epoch"
+SYNC_COLLECTION = "auth_cache_sync"
+SYNC_ID = "auth"
+EPOCH_REFRESH_SECONDS = 1.0
+
+
+@dataclass
+class _EpochCache:
+    value: int = 0
+    read_at: float = float("-inf")
+
+
+_epoch = _EpochCache()
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,18 +89,35 @@ def object_id(value: str) -> PydanticObjectId | None:
         return None
 
 
+def _sync_collection() -> AsyncCollection[dict[str, Any]]:
+    return AuthSession.get_pymongo_collection().database[SYNC_COLLECTION]
+
+
 class AuthState:
     def __init__(self, redis: Redis) -> None:
         self._redis = redis
 
+    async def _database_epoch(self) -> int:
+        now = time.monotonic()
+        if now - _epoch.read_at >= EPOCH_REFRESH_SECONDS:
+            document = await _sync_collection().find_one({"_id": SYNC_ID}, projection={"epoch": 1})
+            _epoch.value = int(document["epoch"]) if document else 0
+            _epoch.read_at = now
+        return _epoch.value
+
     async def resolve(self, user_id: str, session_id: str, token_id: str) -> UserSnapshot | None:
         """The token's user if its session is live and the token not revoked, else ``None``."""
+        database_epoch = await self._database_epoch()
         try:
-            session_state, user_raw, jti_revoked = await self._redis.mget(
-                _session_key(session_id), _user_key(user_id), _jti_key(token_id)
+            session_state, user_raw, jti_revoked, cache_epoch = await self._redis.mget(
+                _session_key(session_id), _user_key(user_id), _jti_key(token_id), EPOCH_KEY
             )
         except RedisError as exc:
             log.warning("auth_cache_unavailable", error=type(exc).__name__)
+            return await self._resolve_from_database(user_id, session_id, cache=False)
+        if int(cache_epoch or 0) != database_epoch:
+            # Redis missed changes made while it was unreachable: trust MongoDB, replay them.
+            await self._replay_missed_changes()
             return await self._resolve_from_database(user_id, session_id, cache=False)
         if jti_revoked is not None or session_state == "revoked":
             return None
@@ -123,27 +162,59 @@ class AuthState:
             await self._set(_jti_key(token_id), "1", ttl)
 
     async def revoke_sessions(self, session_ids: list[str]) -> None:
-        """Mark sessions revoked in the cache (MongoDB already says so).
-
-        When Redis is unreachable the ids are kept and retried on the next revocation or
-        forget: a stale "live" entry can outlive the outage by at most POSITIVE_TTL_SECONDS.
-        """
-        targets = list({*session_ids, *_pending_revocations})
-        if not targets:
+        """Mark sessions revoked in the cache (MongoDB already says so)."""
+        if not session_ids:
             return
         try:
-            async with self._redis.pipeline(transaction=False) as pipe:
-                for session_id in targets:
-                    pipe.set(_session_key(session_id), "revoked", ex=POSITIVE_TTL_SECONDS * 4)
-                await pipe.execute()
-            _pending_revocations.difference_update(targets)
+            await self._apply(session_ids, [])
         except RedisError as exc:
-            log.warning("auth_cache_unavailable", error=type(exc).__name__, pending=len(targets))
-            _pending_revocations.update(targets)
+            log.warning("auth_cache_unavailable", error=type(exc).__name__, pending=len(session_ids))
+            await self._record_missed_change(session_ids, [])
 
     async def forget_user(self, user_id: str) -> None:
         """Drop the cached snapshot after roles, permissions or activation change."""
         try:
-            await self._redis.delete(_user_key(user_id))
+            await self._apply([], [user_id])
         except RedisError as exc:
             log.warning("auth_cache_unavailable", error=type(exc).__name__)
+            await self._record_missed_change([], [user_id])
+
+    async def _apply(self, session_ids: list[str], user_ids: list[str], epoch: int | None = None) -> None:
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for session_id in session_ids:
+                pipe.set(_session_key(session_id), "revoked", ex=POSITIVE_TTL_SECONDS * 4)
+            for user_id in user_ids:
+                pipe.delete(_user_key(user_id))
+            if epoch is not None:
+                pipe.set(EPOCH_KEY, str(epoch))
+            await pipe.execute()
+
+    async def _record_missed_change(self, session_ids: list[str], user_ids: list[str]) -> None:
+        """Remember in MongoDB what the cache missed, and move the epoch so nobody trusts it."""
+        await _sync_collection().update_one(
+            {"_id": SYNC_ID},
+            {
+                "$inc": {"epoch": 1},
+                "$addToSet": {"sessions": {"$each": session_ids}, "users": {"$each": user_ids}},
+            },
+            upsert=True,
+        )
+        _epoch.read_at = float("-inf")
+
+    async def _replay_missed_changes(self) -> None:
+        """Write the changes Redis missed, then its epoch; clear them if nothing new arrived."""
+        document = await _sync_collection().find_one({"_id": SYNC_ID})
+        if document is None:
+            return
+        epoch = int(document.get("epoch", 0))
+        sessions, users = list(document.get("sessions", [])), list(document.get("users", []))
+        try:
+            await self._apply(sessions, users, epoch)
+        except RedisError as exc:
+            log.warning("auth_cache_unavailable", error=type(exc).__name__)
+            return
+        await _sync_collection().update_one(
+            {"_id": SYNC_ID, "epoch": epoch}, {"$pull": {"sessions": {"$in": sessions}, "users": {"$in": users}}}
+        )
+        _epoch.value, _epoch.read_at = epoch, time.monotonic()
+        log.info("auth_cache_resynchronised", epoch=epoch, sessions=len(sessions), users=len(users))

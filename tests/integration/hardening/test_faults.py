@@ -199,14 +199,6 @@ def test_redis_down_reads_work_revoked_tokens_stay_revoked_queue_writes_recover(
     assert api.process.poll() is None and worker.process.poll() is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "identity bug: a session revoked while Redis is down is accepted again for up to "
-        "POSITIVE_TTL_SECONDS once Redis returns with its persisted data, because AuthState.resolve "
-        "trusts the 'live' entry cached before the outage (modules/identity/services/_auth_state.py)"
-    ),
-)
 def test_token_revoked_during_an_outage_stays_revoked_when_redis_returns_with_its_data(stack: LiveStack) -> None:
     api = stack.start_api()
     with httpx.Client(base_url=api.base_url, timeout=CLIENT_TIMEOUT) as client:
