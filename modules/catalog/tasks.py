@@ -24,4 +24,5 @@ BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
 @shared_task(name=WARM_TASK)
 def warm_cache(force: bool = False) -> dict[str, Any]:
     """Refill the hot movie-listing pages in Redis (skipped while they are fresh, unless ``force``)."""
-    return run_async(CacheWarmer(Cache(runtime.current().redis)).warm(force=force)).as_dict()
+    redis = runtime.current().redis
+    return run_async(CacheWarmer(Cache(redis), redis).warm(force=force)).as_dict()

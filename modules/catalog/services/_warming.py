@@ -11,6 +11,7 @@ that run is younger than ``FRESH_SECONDS``. Every catalog write and every change
 aggregate replaces the stamp, so the next run (every ``WARM_EVERY_SECONDS``) refills the pages
 after a change; when nothing changes, a refill every ``FRESH_SECONDS`` keeps them from expiring
 (a page is at most ``FRESH_SECONDS + WARM_EVERY_SECONDS`` old when refilled, under its TTL).
+One run at a time (a Redis ``SET NX`` flag): a run due while another is still reading is skipped.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import structlog
+from redis.asyncio import Redis
 
 from app.kernel.cache import Cache
 from app.kernel.pagination import PageParams
@@ -35,6 +37,9 @@ FRESH_SECONDS = int(LIST_TTL_SECONDS - 2 * WARM_EVERY_SECONDS)
 MAX_WARMED_GENRES = 100
 WARM_NAMESPACE = "movie-warm"
 WARMED_STAMP_KEY = "listing-stamp"
+RUNNING_KEY = "marquee:catalog:warm-running"
+# far longer than a run takes; a run killed mid-way blocks warming (not reads) this long at most
+RUNNING_SECONDS = 300
 
 
 def hot_listings(genre_ids: list[str]) -> list[MovieListFilters]:
@@ -51,6 +56,8 @@ class WarmReport:
     pages: int
     skipped: bool
     stamp: str
+    # "warmed", "fresh" (nothing changed since a recent run) or "running" (another run is)
+    reason: str
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -69,20 +76,27 @@ class _StampedMiss(MovieCache):
 
 
 class CacheWarmer:
-    def __init__(self, cache: Cache) -> None:
+    def __init__(self, cache: Cache, redis: Redis) -> None:
         self._cache = cache
+        self._redis = redis
 
     async def warm(self, *, force: bool = False) -> WarmReport:
         paging = PageParams()
         # every page lookup answers the listing stamp; the default first page's is the natural one
         stamp, _ = await MovieCache(self._cache).get_page(page_cache_key(MovieListFilters.parse({}), paging) or "")
         if not force and await self._cache.get(WARM_NAMESPACE, WARMED_STAMP_KEY) == stamp:
-            return WarmReport(pages=0, skipped=True, stamp=stamp)
-        genres, _ = await GenreService().list_page(PageParams(page=1, page_size=MAX_WARMED_GENRES))
-        listing = MovieListing(_StampedMiss(self._cache, stamp))
-        listings = hot_listings([str(genre.id) for genre in genres])
-        for filters in listings:
-            await listing.page(filters, paging)
-        await self._cache.set(WARM_NAMESPACE, WARMED_STAMP_KEY, stamp, ttl=FRESH_SECONDS)
+            return WarmReport(pages=0, skipped=True, stamp=stamp, reason="fresh")
+        # one run at a time: a run still reading when the next is due is not doubled
+        if not await self._redis.set(RUNNING_KEY, stamp, nx=True, ex=RUNNING_SECONDS):
+            return WarmReport(pages=0, skipped=True, stamp=stamp, reason="running")
+        try:
+            genres, _ = await GenreService().list_page(PageParams(page=1, page_size=MAX_WARMED_GENRES))
+            listings = hot_listings([str(genre.id) for genre in genres])
+            listing = MovieListing(_StampedMiss(self._cache, stamp))
+            for filters in listings:
+                await listing.page(filters, paging)
+            await self._cache.set(WARM_NAMESPACE, WARMED_STAMP_KEY, stamp, ttl=FRESH_SECONDS)
+        finally:
+            await self._redis.delete(RUNNING_KEY)
         log.info("cache_warmed", pages=len(listings), stamp=stamp)
-        return WarmReport(pages=len(listings), skipped=False, stamp=stamp)
+        return WarmReport(pages=len(listings), skipped=False, stamp=stamp, reason="warmed")

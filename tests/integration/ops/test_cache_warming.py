@@ -17,7 +17,7 @@ from app.kernel.pagination import PageParams
 from modules.catalog import MovieListFilters, set_rating_aggregate
 from modules.catalog.services import GenreService, movie_cache
 from modules.catalog.services._listing import page_cache_key
-from modules.catalog.services._warming import WARM_TASK, WarmReport
+from modules.catalog.services._warming import RUNNING_KEY, WARM_TASK, WarmReport
 from tests.integration.accounts import Account
 from tests.integration.ops.test_metrics import cache_counts, create_movie
 from tests.support import WorkerProcess
@@ -60,7 +60,7 @@ async def test_warmed_pages_exist_and_the_api_serves_them_from_the_cache(
         assert await cached_page(query) is None, query
 
     report = await warm()
-    assert (report.pages, report.skipped) == (len(hot_queries), False)
+    assert (report.pages, report.skipped, report.reason) == (len(hot_queries), False, "warmed")
 
     for query in hot_queries:
         page = await cached_page(query)
@@ -82,9 +82,22 @@ async def test_a_run_is_skipped_while_fresh_and_forced_runs_refill(
     first = await warm()
     assert (first.pages, first.skipped) == (3, False)
     again = await warm()
-    assert (again.pages, again.skipped, again.stamp) == (0, True, first.stamp)
+    assert (again.pages, again.skipped, again.reason, again.stamp) == (0, True, "fresh", first.stamp)
     forced = await warm(force=True)
     assert (forced.pages, forced.skipped) == (3, False)
+
+
+async def test_a_run_is_skipped_while_another_runs(api: httpx.AsyncClient, worker: WorkerProcess) -> None:
+    redis = runtime.current().redis
+    await redis.set(RUNNING_KEY, "another run", ex=60)
+    busy = await warm(force=True)
+    assert (busy.pages, busy.skipped, busy.reason) == (0, True, "running")
+    assert await cached_page({}) is None
+    await redis.delete(RUNNING_KEY)
+    done = await warm()
+    assert (done.pages, done.skipped) == (2, False)
+    assert await cached_page({}) is not None
+    assert await redis.exists(RUNNING_KEY) == 0, "a run releases its flag"
 
 
 async def test_a_movie_write_makes_the_next_run_refill_the_pages(
