@@ -21,6 +21,7 @@ from app.kernel.embedded import ensure_stack
 from app.kernel.settings import get_settings
 
 CHILD_GRACE_SECONDS = 20.0
+API_GRACE_SECONDS = 15
 
 
 @dataclass
@@ -44,6 +45,31 @@ def _spawn(name: str, argv: list[str], env: dict[str, str], lock: threading.Lock
     assert process.stdout is not None
     threading.Thread(target=_pump, args=(name, process.stdout, lock), daemon=True).start()
     return Child(name, process)
+
+
+def api_command(host: str, port: int) -> list[str]:
+    """The API process of the development stack: uvicorn on the app factory.
+
+    On SIGTERM it stops accepting connections and lets requests in flight finish for up to
+    ``API_GRACE_SECONDS``. ``--no-proxy-headers``: the client address stays the TCP peer and the
+    app alone decides whether to believe ``X-Forwarded-For`` (only from ``TRUSTED_PROXIES``);
+    uvicorn would otherwise rewrite it for any client connecting from 127.0.0.1.
+    """
+    return [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "app.factory:create_app",
+        "--factory",
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--timeout-graceful-shutdown",
+        str(API_GRACE_SECONDS),
+        "--no-access-log",
+        "--no-proxy-headers",
+    ]
 
 
 def _run_step(argv: list[str], env: dict[str, str]) -> None:
@@ -73,27 +99,7 @@ def run_dev_stack(*, with_worker: bool = True, with_seed: bool = True) -> int:
         _run_step([python, "-m", "app.cli", "migrate"], env)
         if with_seed and _has_seed_command():
             _run_step([python, "-m", "app.cli", "seed", "--if-empty"], env)
-        children.append(
-            _spawn(
-                "api",
-                [
-                    python,
-                    "-m",
-                    "uvicorn",
-                    "app.factory:create_app",
-                    "--factory",
-                    "--host",
-                    settings.api_host,
-                    "--port",
-                    str(settings.api_port),
-                    "--timeout-graceful-shutdown",
-                    "15",
-                    "--no-access-log",
-                ],
-                env,
-                lock,
-            )
-        )
+        children.append(_spawn("api", api_command(settings.api_host, settings.api_port), env, lock))
         if with_worker:
             children.append(_spawn("worker", [python, "-m", "workers", "worker", "--concurrency", "2"], env, lock))
             children.append(_spawn("beat", [python, "-m", "workers", "beat"], env, lock))

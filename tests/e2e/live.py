@@ -22,12 +22,38 @@ from pathlib import Path
 import httpx
 import redis
 
+from app.devserver import api_command as devserver_api_command
 from app.kernel.embedded import EmbeddedServer, free_port, start_mongo, start_redis
 from tests.support import ROOT, WorkerProcess
 
 START_SECONDS = 90.0
 # generous: a request must be answered at all (never hang), but no latency is asserted
 CLIENT_TIMEOUT = httpx.Timeout(20.0)
+
+
+SERVERS = ("uvicorn", "granian")
+
+
+def api_command(server: str, port: int) -> list[str]:
+    if server == "uvicorn":
+        return devserver_api_command("127.0.0.1", port)
+    # the command of the Dockerfile, docker-compose.yml and deploy/systemd/marquee-api.service
+    return [
+        str(Path(sys.executable).parent / "granian"),
+        "--interface",
+        "asgi",
+        "--factory",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        "1",
+        "--workers-kill-timeout",
+        "25",
+        "--no-access-log",
+        "app.factory:create_app",
+    ]
 
 
 @dataclass
@@ -129,25 +155,14 @@ class LiveStack:
 
         runner.upgrade(self.mongodb_url, self.database)
 
-    def start_api(self, *, graceful_seconds: int = 15, **env: str) -> ApiProcess:
+    def start_api(self, *, server: str = "uvicorn", **env: str) -> ApiProcess:
+        """The API over TCP, launched as ``just dev`` runs it (uvicorn) or as the production
+        images and units do (granian)."""
         port = free_port()
-        log_path = self.root / f"api-{port}.log"
+        log_path = self.root / f"api-{server}-{port}.log"
         with log_path.open("wb") as out:
             process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "uvicorn",
-                    "app.factory:create_app",
-                    "--factory",
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    str(port),
-                    "--timeout-graceful-shutdown",
-                    str(graceful_seconds),
-                    "--no-access-log",
-                ],
+                api_command(server, port),
                 cwd=ROOT,
                 env=self.env(**env),
                 stdout=out,
