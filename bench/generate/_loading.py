@@ -190,7 +190,9 @@ def _load(
     finally:
         restore_indexes(db, detached, progress, index_task)
     return Summary(
-        written=dict(written), insert_seconds=inserted - started, index_seconds=time.perf_counter() - inserted
+        written={name: written[name] for name in ORDER},
+        insert_seconds=inserted - started,
+        index_seconds=time.perf_counter() - inserted,
     )
 
 
