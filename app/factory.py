@@ -23,7 +23,6 @@ from app.kernel.modules import ModuleSpec
 from app.kernel.observability import RequestContextMiddleware
 from app.kernel.openapi import complete_error_responses
 from app.kernel.ops import OperationsController
-from app.kernel.queue import publisher_backend_url
 from app.kernel.ratelimit import RateLimiter, RateLimitMiddleware, parse_networks
 from app.kernel.security import SecurityHeadersMiddleware
 from app.kernel.settings import Settings, get_settings
@@ -98,9 +97,7 @@ def create_app(settings: Settings | None = None, modules: Sequence[ModuleSpec] |
         from workers.celery_app import create_celery
 
         settings_for_workers = settings.model_copy(update={"redis_url": rt.stack.redis_url})
-        celery = create_celery(settings_for_workers)
-        # the API only publishes: never subscribe to (or hang on) the results of what it sends
-        celery.conf.update(result_backend=publisher_backend_url(str(celery.conf.result_backend)))
+        create_celery(settings_for_workers)
         try:
             yield
         finally:

@@ -13,6 +13,7 @@ from celery import Celery
 
 from app.composition import installed_modules
 from app.kernel.embedded import _read_state
+from app.kernel.queue import publisher_backend_url
 from app.kernel.settings import Settings, get_settings
 
 TASK_SOFT_TIME_LIMIT = 600
@@ -31,7 +32,8 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         schedule.update(module.beat_schedule)
     return {
         "broker_url": url,
-        "result_backend": url,
+        # publishers (API, beat, tasks enqueueing tasks) never subscribe to results they do not read
+        "result_backend": publisher_backend_url(url),
         "task_serializer": "json",
         "result_serializer": "json",
         "accept_content": ["json"],
