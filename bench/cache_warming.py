@@ -22,8 +22,9 @@ import statistics
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import click
 
@@ -80,7 +81,7 @@ async def measure(movies: int, genres: int, cold_runs: int, warm_runs: int) -> l
         click.echo(f"generating {movies:,} movies ...")
         await generate(movies)
         click.echo("timing ...")
-        transport = httpx.ASGITransport(app=app)
+        transport = httpx.ASGITransport(app=cast(Any, app))
         async with httpx.AsyncClient(transport=transport, base_url="http://bench.local") as client:
             login = await client.post("/v1/auth/login", json={"login": "bench000001", "password": BENCH_PASSWORD})
             login.raise_for_status()
@@ -106,12 +107,12 @@ async def measure(movies: int, genres: int, cold_runs: int, warm_runs: int) -> l
                 cold, misses = [], counter(MISS)
                 for _ in range(cold_runs):
                     await listing_stamps.listing_changed()
-                    cold.append(await timed(lambda query=query: get(query)))
+                    cold.append(await timed(partial(get, query)))
                 assert counter(MISS) - misses == cold_runs, "every cold request must miss"
                 await CacheWarmer(cache, redis).warm(force=True)
                 warm, hits = [], counter(HIT)
                 for _ in range(warm_runs):
-                    warm.append(await timed(lambda query=query: get(query)))
+                    warm.append(await timed(partial(get, query)))
                 assert counter(HIT) - hits == warm_runs, "every warm request must hit"
                 rows.append({"page": label, "cold": cold, "warm": warm})
                 click.echo(f"  {label}: cold p50 {percentile(cold, 50):.1f} ms, warm p50 {percentile(warm, 50):.1f} ms")
