@@ -61,7 +61,8 @@ ENV PATH=/opt/marquee/.venv/bin:$PATH \
     LOG_FORMAT=json \
     API_HOST=0.0.0.0 \
     API_PORT=8000 \
-    MARQUEE_DATA_DIR=/data
+    MARQUEE_DATA_DIR=/data \
+    PROMETHEUS_MULTIPROC_DIR=/tmp/marquee-metrics
 
 WORKDIR /opt/marquee
 USER marquee:marquee

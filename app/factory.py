@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
@@ -22,7 +23,7 @@ from app.kernel.logging import configure_logging
 from app.kernel.modules import ModuleSpec
 from app.kernel.observability import RequestContextMiddleware
 from app.kernel.openapi import complete_error_responses
-from app.kernel.ops import OperationsController
+from app.kernel.ops import MULTIPROCESS_ENV, OperationsController
 from app.kernel.ratelimit import RateLimiter, RateLimitMiddleware, parse_networks
 from app.kernel.security import SecurityHeadersMiddleware
 from app.kernel.settings import Settings, get_settings
@@ -90,6 +91,9 @@ def create_app(settings: Settings | None = None, modules: Sequence[ModuleSpec] |
     settings = settings or get_settings()
     modules = list(modules) if modules is not None else installed_modules()
     configure_logging(settings.log_level, settings.effective_log_format)
+    if directory := os.environ.get(MULTIPROCESS_ENV):
+        # several server workers share their metrics through files here (see ops.metrics_registry)
+        os.makedirs(directory, exist_ok=True)
 
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from typing import Any
 
 from litestar import Controller, Response, get
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
-from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest, multiprocess
 from pydantic import BaseModel
 
 from app.kernel import runtime
@@ -16,6 +17,18 @@ from app.kernel.task_metrics import read_task_counters, render_task_counters
 from app.kernel.version import VERSION
 
 READINESS_TIMEOUT_SECONDS = 2.0
+MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"
+
+
+def metrics_registry() -> CollectorRegistry:
+    """This process's registry, or with several server workers (``PROMETHEUS_MULTIPROC_DIR``
+    set, as the container image does) the sum over every worker process, so a scrape does not
+    depend on which worker answers it."""
+    if not os.environ.get(MULTIPROCESS_ENV):
+        return REGISTRY
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+    return registry
 
 
 class Health(BaseModel):
@@ -65,7 +78,7 @@ class OperationsController(Controller):
 
     @get("/metrics", summary="Prometheus metrics", media_type=CONTENT_TYPE_LATEST, opt={"public": True})
     async def metrics(self) -> Response[bytes]:
-        body = generate_latest(REGISTRY)
+        body = generate_latest(metrics_registry())
         counters = await read_task_counters(runtime.current().redis)
         body += render_task_counters(counters).encode()
         return Response(body, media_type=CONTENT_TYPE_LATEST)
