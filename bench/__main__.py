@@ -39,7 +39,7 @@ def _groups(_: click.Context, __: click.Parameter, value: str) -> set[str]:
 @click.option("--compare-uvicorn", is_flag=True, help="Also run the server-bound cases under uvicorn (first size).")
 @click.option("--load-tool", type=click.Choice(["auto", "wrk", "python"]), default="auto", show_default=True,
               help="wrk when installed, else python -m bench.loadgen.")  # fmt: skip
-@click.option("--request-timeout", type=click.FloatRange(min=1), default=60.0, show_default=True,
+@click.option("--request-timeout", type=click.FloatRange(min=1), default=90.0, show_default=True,
               help="Seconds before the load generator gives up on one request.")  # fmt: skip
 @click.option("--db-timeout-ms", type=click.IntRange(min=0), default=60_000, show_default=True,
               help="timeoutMS on the API's MONGODB_URL (0: none): abandoned work stops in the database.")  # fmt: skip
