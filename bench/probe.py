@@ -257,8 +257,11 @@ async def rawfloor(spec: dict[str, Any]) -> dict[str, Any]:
     latencies: list[float] = []
     errors: Counter[str] = Counter()
     pending: set[asyncio.Task[None]] = set()
+    idle_ms = None
     try:
-        await one()  # warm: connections, server caches
+        started = time.perf_counter()
+        await one()  # warm: connections, server caches; timed alone (the idle latency)
+        idle_ms = round((time.perf_counter() - started) * 1000, 2)
         stop_at = time.perf_counter() + duration
 
         async def worker() -> None:
@@ -282,6 +285,7 @@ async def rawfloor(spec: dict[str, Any]) -> dict[str, Any]:
         await client.close()
     result = summarise(latencies, errors, seconds)
     result["abandoned"] = len(pending)
+    result["idle_ms"] = idle_ms
     return result
 
 

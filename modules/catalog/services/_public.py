@@ -14,6 +14,7 @@ from app.kernel.cache import Cache
 from modules.catalog.documents import Movie, empty_distribution
 from modules.catalog.schemas import MovieExportRow, MovieListFilters, MovieSummary
 from modules.catalog.services._cache import MovieCache
+from modules.catalog.services._export import export_rows
 from modules.catalog.services._ids import parse_object_id
 from modules.catalog.services._listing import MovieListing
 
@@ -86,7 +87,7 @@ async def set_rating_aggregate(
 async def iter_movies_for_export(filters: MovieListFilters) -> AsyncIterator[MovieExportRow]:
     """Every movie matching ``filters`` in their order (relevance for ``q`` without ``sort``),
     streamed from one cursor with names resolved per batch: memory does not grow with the catalog."""
-    async for row in MovieListing(movie_cache()).export_rows(filters):
+    async for row in export_rows(filters):
         yield row
 
 

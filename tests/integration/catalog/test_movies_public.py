@@ -20,7 +20,8 @@ from modules.catalog import (
     set_rating_aggregate,
 )
 from modules.catalog.documents import Movie
-from modules.catalog.services import ActorService, MovieListing, movie_cache
+from modules.catalog.services import ActorService, movie_cache
+from modules.catalog.services._export import export_rows
 from tests.integration.accounts import Account
 from tests.integration.catalog.test_movies_helpers import (
     MALFORMED_IDS,
@@ -165,7 +166,7 @@ async def test_export_stream_and_count(
     barbie = next(row for row in rows if row.title == "Barbie")
     assert (barbie.rating_average, barbie.rating_count, barbie.cast) == (None, 0, ())
 
-    small_batches = [row async for row in MovieListing(movie_cache()).export_rows(filters, batch_size=3)]
+    small_batches = [row async for row in export_rows(filters, batch_size=3)]
     assert small_batches == rows
 
     genre = catalog.refs.genres["Animation"]
