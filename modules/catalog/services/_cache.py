@@ -1,4 +1,4 @@
-"""Redis caching of movie details and hot listing pages, safe against read/write races.
+"""Redis caching of movie details, hot listing pages and listing totals, safe against read/write races.
 
 Each cached value is keyed by a *stamp* that every write replaces after it reaches MongoDB: a
 movie's own stamp for its detail, one listing stamp for all listing pages. A reader takes the
@@ -17,10 +17,12 @@ from app.kernel.cache import Cache
 
 DETAIL_NAMESPACE = "movie"
 LIST_NAMESPACE = "movie-list"
+TOTAL_NAMESPACE = "movie-total"
 STAMP_NAMESPACE = "movie-stamp"
 LIST_STAMP_KEY = "listing"
 DETAIL_TTL_SECONDS = 300
 LIST_TTL_SECONDS = 60
+TOTAL_TTL_SECONDS = 600
 STAMP_TTL_SECONDS = 86_400
 
 
@@ -48,6 +50,16 @@ class MovieCache:
 
     async def put_page(self, key: str, stamp: str, page: dict[str, Any]) -> None:
         await self._cache.set(LIST_NAMESPACE, f"{key}:{stamp}", page, ttl=LIST_TTL_SECONDS)
+
+    async def get_total(self, key: str) -> tuple[str, int | None]:
+        """``(listing stamp, cached total of the filter set ``key`` or None)``: a total is exact
+        while the stamp is, since every movie write and every changed rating aggregate replaces it."""
+        stamp = await self._stamp(LIST_STAMP_KEY)
+        value = await self._cache.get(TOTAL_NAMESPACE, f"{key}:{stamp}")
+        return stamp, value if isinstance(value, int) and not isinstance(value, bool) else None
+
+    async def put_total(self, key: str, stamp: str, total: int) -> None:
+        await self._cache.set(TOTAL_NAMESPACE, f"{key}:{stamp}", total, ttl=TOTAL_TTL_SECONDS)
 
     async def movie_changed(self, movie_id: str) -> None:
         """Call after every write of a movie: its detail and every listing page are stale."""

@@ -1,30 +1,39 @@
 """The movie listing (``GET /v1/movies``), counts and the export stream.
 
-A page costs a fixed number of round trips whatever its size: the page aggregation and the count
-(run concurrently), then one ``$in`` query for the genre names of the whole page. How each query
-is served by an index is explained in ``_query``. Hot pages (the first
-pages of the default listing, per genre and per country) are cached until the next movie write.
+A page costs at most two round trips whatever its size: the page aggregation, which joins the
+genre names of its movies itself (``$lookup``), and the count, run concurrently. Totals are cached
+in Redis per filter set under the listing stamp (``_cache``), which every movie write and every
+changed rating aggregate replaces: a cached total is exact, and the next pages of a listing cost
+the page query alone. How each query is served by an index is explained in ``_query``. Hot pages
+(the first pages of the default listing, per genre and per country) are cached until the next
+movie write.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from datetime import datetime
 from typing import Any
+
+from bson import json_util
 
 from app.kernel.pagination import Page, PageParams
 from modules.catalog.documents import Movie, RatingAggregate
 from modules.catalog.schemas import GenreRef, MovieListFilters, MovieListItem
 from modules.catalog.services._cache import MovieCache
-from modules.catalog.services._lookup import resolve_names
+from modules.catalog.services._lookup import joined_names_projection, name_lookup_stages, pop_joined_names
 from modules.catalog.services._movies import rating_read
 from modules.catalog.services._query import (
     LIST_PROJECTION,
     MovieQuery,
     count_pipeline,
     listing_pipeline,
+    movie_filter,
     plan_movie_query,
 )
+
+PAGE_PROJECTION = {**LIST_PROJECTION, **joined_names_projection("genres")}
 
 CACHED_PAGES = 3
 # the filters a cached ("hot") page may use; any other filter is served from MongoDB
@@ -49,6 +58,12 @@ def page_cache_key(filters: MovieListFilters, paging: PageParams) -> str | None:
         return None
     sort = filters.sort.value if filters.sort is not None else "default"
     return f"{sort}|{','.join(sorted(filters.genre))}|{filters.country or ''}|{paging.page}|{paging.page_size}"
+
+
+def total_cache_key(filters: MovieListFilters) -> str:
+    """The filter set's identity: its MongoDB filter, canonical (sort and paging do not count)."""
+    canonical = json_util.dumps(movie_filter(filters), sort_keys=True)
+    return hashlib.sha256(canonical.encode()).hexdigest()[:32]
 
 
 async def count_matching(query: MovieQuery) -> int:
@@ -76,33 +91,41 @@ class MovieListing:
 
     async def _read_page(self, filters: MovieListFilters, paging: PageParams) -> Page[MovieListItem]:
         query = plan_movie_query(filters)
-        documents, total = await asyncio.gather(self._documents(query, paging), count_matching(query))
-        genre_names = (
-            await resolve_names([oid for raw in documents for oid in raw.get("genre_ids", [])], [], [])
-        ).genres
-        items = [
-            MovieListItem(
-                id=str(raw["_id"]),
-                title=raw["title"],
-                year=raw["year"],
-                release_date=_date_of(raw.get("release_date")),
-                runtime_minutes=raw["runtime_minutes"],
-                genres=[GenreRef(id=str(oid), name=genre_names.get(oid)) for oid in raw.get("genre_ids", [])],
-                countries=list(raw.get("countries", [])),
-                rating=rating_read(_rating(raw)),
-            )
-            for raw in documents
-        ]
+        documents, total = await asyncio.gather(self._documents(query, paging), self._total(filters, query))
+        items = [_item(raw) for raw in documents]
         return Page[MovieListItem](data=items, page=paging.page, page_size=paging.page_size, total=total)
 
     @staticmethod
     async def _documents(query: MovieQuery, paging: PageParams) -> list[dict[str, Any]]:
-        if query.unfiltered:
-            cursor = _collection().find({}, LIST_PROJECTION, sort=query.sort, skip=paging.skip, limit=paging.limit)
-        else:
-            pipeline = listing_pipeline(query, LIST_PROJECTION, skip=paging.skip, limit=paging.limit)
-            cursor = await _collection().aggregate(pipeline)
+        pipeline = listing_pipeline(query, PAGE_PROJECTION, skip=paging.skip, limit=paging.limit)
+        # the genre names are joined after the page is cut: a lookup per movie of the page only
+        pipeline[-1:-1] = name_lookup_stages("genres")
+        cursor = await _collection().aggregate(pipeline)
         return list(await cursor.to_list())
 
+    async def _total(self, filters: MovieListFilters, query: MovieQuery) -> int:
+        """The exact total, from the cache while no write has replaced the listing stamp."""
+        key = total_cache_key(filters)
+        stamp, cached = await self._cache.get_total(key)
+        if cached is not None:
+            return cached
+        total = await count_matching(query)
+        await self._cache.put_total(key, stamp, total)
+        return total
+
     async def count(self, filters: MovieListFilters) -> int:
-        return await count_matching(plan_movie_query(filters))
+        return await self._total(filters, plan_movie_query(filters))
+
+
+def _item(raw: dict[str, Any]) -> MovieListItem:
+    genre_names = pop_joined_names(raw).genres
+    return MovieListItem(
+        id=str(raw["_id"]),
+        title=raw["title"],
+        year=raw["year"],
+        release_date=_date_of(raw.get("release_date")),
+        runtime_minutes=raw["runtime_minutes"],
+        genres=[GenreRef(id=str(oid), name=genre_names.get(oid)) for oid in raw.get("genre_ids", [])],
+        countries=list(raw.get("countries", [])),
+        rating=rating_read(_rating(raw)),
+    )

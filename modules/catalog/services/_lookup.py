@@ -88,3 +88,46 @@ async def check_references(
     if missing_countries:
         raise ReferenceNotFound("countries", missing_countries, "countries: these country codes do not exist.")
     return ReferenceNames(genres=genres, directors=directors, actors=actors)
+
+
+# -- names joined inside a movie query (``$lookup``), instead of a query per collection ----------
+
+# (collection, the movie's field holding the ids, the field the joined {_id, name} go to)
+JOINS = {
+    "genres": ("genres", "genre_ids", "_genre_names"),
+    "directors": ("directors", "director_id", "_director_names"),
+    "actors": ("actors", "cast_actor_ids", "_actor_names"),
+}
+
+
+def name_lookup_stages(*collections: str) -> list[dict[str, object]]:
+    """``$lookup`` stages joining ``{_id, name}`` of the referenced documents (an equality join on
+    ``_id``: an index lookup per movie on MongoDB and on the embedded server alike), so a page or a
+    detail and its names are one command."""
+    stages: list[dict[str, object]] = []
+    for collection in collections:
+        source, local, target = JOINS[collection]
+        stages.append({"$lookup": {"from": source, "localField": local, "foreignField": "_id", "as": target}})
+    return stages
+
+
+def joined_names_projection(*collections: str) -> dict[str, int]:
+    """Inclusion-projection entries keeping only ``{_id, name}`` of the joined documents."""
+    projection: dict[str, int] = {}
+    for collection in collections:
+        target = JOINS[collection][2]
+        projection[f"{target}._id"] = 1
+        projection[f"{target}.name"] = 1
+    return projection
+
+
+def pop_joined_names(raw: dict[str, object]) -> ReferenceNames:
+    """The names a document got from :func:`name_lookup_stages` (removed from it)."""
+    found: dict[str, dict[ObjectId, str]] = {}
+    for collection, (_source, _local, target) in JOINS.items():
+        joined = raw.pop(target, None)
+        entries = joined if isinstance(joined, list) else []
+        found[collection] = {
+            entry["_id"]: str(entry.get("name", "")) for entry in entries if isinstance(entry, dict) and "_id" in entry
+        }
+    return ReferenceNames(genres=found["genres"], directors=found["directors"], actors=found["actors"])

@@ -28,7 +28,13 @@ from modules.catalog.schemas import (
 from modules.catalog.schemas._fields import YEAR_MAX, YEAR_MIN
 from modules.catalog.services._cache import MovieCache
 from modules.catalog.services._ids import parse_object_id
-from modules.catalog.services._lookup import ReferenceNames, check_references, resolve_names
+from modules.catalog.services._lookup import (
+    ReferenceNames,
+    check_references,
+    name_lookup_stages,
+    pop_joined_names,
+    resolve_names,
+)
 from modules.catalog.services._query import day_start
 from modules.catalog.text import name_key, tokens
 from modules.identity import Principal, ensure_owner_or_admin
@@ -171,10 +177,14 @@ class MovieService:
         stamp, cached = await self._cache.get_detail(key)
         if cached is not None:
             return MovieDetail.model_validate(cached)
-        raw = await self._collection().find_one({"_id": oid})
-        if raw is None:
+        # one command: the movie with its genre, director and actor names joined (``$lookup``)
+        pipeline = [{"$match": {"_id": oid}}, *name_lookup_stages("genres", "directors", "actors")]
+        found = await (await self._collection().aggregate(pipeline)).to_list()
+        if not found:
             raise MovieNotFound()
-        detail = await resolve_detail(Movie.model_validate(raw))
+        raw = found[0]
+        names = pop_joined_names(raw)
+        detail = detail_of(Movie.model_validate(raw), names)
         await self._cache.put_detail(key, stamp, detail.model_dump(mode="json"))
         return detail
 

@@ -320,3 +320,20 @@ async def test_operator_injection_is_only_ever_a_literal(
     assert await all_ids(api, member, [("title", "Moana 2")]) == [catalog.id_of("Moana 2")]
     literal = await create_movie(api, member, catalog.refs, "What? (Part 1.5) [*]")
     assert await all_ids(api, member, [("title", "? (part 1.5) [*")]) == [literal["id"]]
+
+
+async def test_cached_totals_stay_exact_after_writes(api: httpx.AsyncClient, member: Account, catalog: Catalog) -> None:
+    # not hot pages: only the totals are cached, under the listing stamp every write replaces
+    years = [("year_from", 1900), ("page", 2)]
+    before = (await list_movies(api, member, years))["total"]
+    assert (await list_movies(api, member, years))["total"] == before
+    created = await create_movie(api, member, catalog.refs, "A Counted Movie", release_date="2001-05-05")
+    assert (await list_movies(api, member, years))["total"] == before + 1
+    rated = [("min_rating", 7), ("page", 2)]
+    rated_before = (await list_movies(api, member, rated))["total"]
+    await set_rating_aggregate(created["id"], 8.0, 2, {"8": 2})
+    assert (await list_movies(api, member, rated))["total"] == rated_before + 1
+    await set_rating_aggregate(created["id"], 3.0, 2, {"3": 2})
+    assert (await list_movies(api, member, rated))["total"] == rated_before
+    await api.delete(f"/v1/movies/{created['id']}", headers=member.headers)
+    assert (await list_movies(api, member, years))["total"] == before
