@@ -2,7 +2,8 @@
 
 - ``MovieSummary`` / ``get_movie_summary`` / ``get_movie_summaries`` / ``movie_exists``: read a
   movie by id (malformed or unknown ids are None / absent / False, never an error).
-- ``set_rating_aggregate``: the ratings worker stores a movie's aggregate (idempotent).
+- ``set_rating_aggregate`` / ``set_rating_aggregates``: the ratings worker stores a movie's
+  aggregate, or many at once with one bulk write (idempotent).
 - ``MovieListFilters`` / ``MovieSort`` / ``count_movies`` / ``iter_movies_for_export`` /
   ``MovieExportRow``: the movie listing's filters, reused by exports (streamed, flat memory).
 - ``MOVIE_DELETED`` / ``MOVIE_AVAILABILITY_CHANGED``: events published on ``app.kernel.events.bus``.
@@ -17,6 +18,7 @@ from modules.catalog.services import (
     iter_movies_for_export,
     movie_exists,
     set_rating_aggregate,
+    set_rating_aggregates,
 )
 
 __all__ = [
@@ -32,4 +34,5 @@ __all__ = [
     "iter_movies_for_export",
     "movie_exists",
     "set_rating_aggregate",
+    "set_rating_aggregates",
 ]

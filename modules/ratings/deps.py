@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.kernel import runtime
-from modules.ratings.services import AggregateService, EnqueuedFlags, RatingService
+from modules.ratings.services import AggregateService, RatingService, RecomputeQueue
 
 
 def build_rating_service() -> RatingService:
@@ -14,8 +14,8 @@ def build_aggregate_service() -> AggregateService:
     return AggregateService(runtime.current().redis)
 
 
-def build_enqueued_flags() -> EnqueuedFlags:
-    return EnqueuedFlags(runtime.current().redis)
+def build_recompute_queue() -> RecomputeQueue:
+    return RecomputeQueue(runtime.current().redis)
 
 
 async def provide_rating_service() -> RatingService:

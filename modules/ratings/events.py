@@ -1,55 +1,48 @@
 """Listeners: our own ``rating.changed`` (schedule recomputes) and the catalog's ``movie.deleted``.
 
-Both only do quick, index-backed writes and enqueue the slow work. A broker or Redis outage
-never fails the rating write: the durable recompute marks stay pending for the reconcile task.
+Both only do quick, index-backed writes and queue the slow work: the subjects go into Redis
+sets and one drain task per kind recomputes them in batches. A broker or Redis outage never
+fails the rating write: the durable recompute marks stay pending for the sweep and reconcile.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import structlog
 from pymongo.errors import PyMongoError
 from redis.exceptions import RedisError
 
-from modules.ratings.deps import build_enqueued_flags, build_rating_service
+from modules.ratings.deps import build_rating_service, build_recompute_queue
 from modules.ratings.dispatch import enqueue_task
-from modules.ratings.services import (
-    MOVIE,
-    RECOMPUTE_MOVIE_TASK,
-    RECOMPUTE_USERS_TASK,
-    USER,
-    EnqueuedFlags,
-    Kind,
-    RecomputeMarks,
-)
+from modules.ratings.services import DRAIN_TASK, MOVIE, USER, Kind, RecomputeMarks
 
 log = structlog.get_logger("marquee.ratings.events")
 
-USERS_PER_TASK = 500
 
-
-async def _enqueue_once(flags: EnqueuedFlags, kind: Kind, subject_id: str, task: str, argument: Any) -> None:
-    """Enqueue the recompute unless one is already queued for this subject (burst coalescing)."""
+async def _schedule(subjects: Mapping[Kind, Sequence[str]]) -> None:
+    """Queue the subjects in Redis and enqueue a drain of each kind that has none queued yet."""
+    queue = build_recompute_queue()
     try:
-        claimed = await flags.claim(kind, subject_id)
+        kinds = await queue.add(subjects)
     except RedisError as exc:
-        log.warning("recompute_not_enqueued", kind=kind, subject_id=subject_id, error=type(exc).__name__)
+        log.warning("recompute_not_queued", kinds=sorted(subjects), error=type(exc).__name__)
         return
-    if claimed and not await enqueue_task(task, [argument]):
-        await flags.release(kind, [subject_id])
+    for kind in kinds:
+        if not await enqueue_task(DRAIN_TASK, [kind]):
+            await queue.release(kind)
 
 
 async def on_rating_changed(payload: dict[str, Any]) -> None:
     movie_id, user_id = str(payload["movie_id"]), str(payload["user_id"])
     try:
+        # after the rating write: a recompute that settles this mark has read the new rating
         await RecomputeMarks().mark([(MOVIE, movie_id), (USER, user_id)])
     except PyMongoError as exc:
         # the reconcile's full pass still recomputes every movie and user that has ratings
         log.warning("recompute_mark_failed", movie_id=movie_id, error=type(exc).__name__)
-    flags = build_enqueued_flags()
-    await _enqueue_once(flags, MOVIE, movie_id, RECOMPUTE_MOVIE_TASK, movie_id)
-    await _enqueue_once(flags, USER, user_id, RECOMPUTE_USERS_TASK, [user_id])
+    await _schedule({MOVIE: [movie_id], USER: [user_id]})
 
 
 async def on_movie_deleted(payload: dict[str, Any]) -> None:
@@ -61,5 +54,4 @@ async def on_movie_deleted(payload: dict[str, Any]) -> None:
     if not user_ids:
         return
     await marks.mark((USER, user_id) for user_id in user_ids)
-    for start in range(0, len(user_ids), USERS_PER_TASK):
-        await enqueue_task(RECOMPUTE_USERS_TASK, [user_ids[start : start + USERS_PER_TASK]])
+    await _schedule({USER: user_ids})

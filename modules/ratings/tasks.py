@@ -10,14 +10,14 @@ from pymongo.errors import ConnectionFailure
 
 from app.kernel.tasks import run_async
 from modules.ratings.deps import build_aggregate_service
-from modules.ratings.services import RECOMPUTE_MOVIE_TASK, RECOMPUTE_USERS_TASK, RECONCILE_TASK, SWEEP_TASK
+from modules.ratings.services import DRAIN_TASK, MOVIE, RECONCILE_TASK, SWEEP_TASK, USER
 
 RETRY_BACKOFF_MAX_SECONDS = 60
 MAX_RETRIES = 5
 
 
 @shared_task(
-    name=RECOMPUTE_MOVIE_TASK,
+    name=DRAIN_TASK,
     autoretry_for=(ConnectionFailure,),
     retry_backoff=True,
     retry_backoff_max=RETRY_BACKOFF_MAX_SECONDS,
@@ -25,23 +25,11 @@ MAX_RETRIES = 5
     max_retries=MAX_RETRIES,
     ignore_result=True,
 )
-def recompute_movie_aggregate(movie_id: str) -> None:
-    """Recompute a movie's rating aggregate from the ratings and write it onto the movie."""
-    run_async(build_aggregate_service().recompute_movies([movie_id]))
-
-
-@shared_task(
-    name=RECOMPUTE_USERS_TASK,
-    autoretry_for=(ConnectionFailure,),
-    retry_backoff=True,
-    retry_backoff_max=RETRY_BACKOFF_MAX_SECONDS,
-    retry_jitter=True,
-    max_retries=MAX_RETRIES,
-    ignore_result=True,
-)
-def recompute_user_stats(user_ids: list[str]) -> None:
-    """Recompute users' public rating statistics (ratings_count, average_score)."""
-    run_async(build_aggregate_service().recompute_users(user_ids))
+def drain_recomputes(kind: str) -> int:
+    """Recompute the movies (``kind="movie"``) or users (``"user"``) queued in Redis, in batches."""
+    if kind not in (MOVIE, USER):
+        raise ValueError(f"unknown recompute kind {kind!r}")
+    return run_async(build_aggregate_service().drain(MOVIE if kind == MOVIE else USER))
 
 
 @shared_task(name=RECONCILE_TASK, autoretry_for=(ConnectionFailure,), retry_backoff=True, max_retries=3)

@@ -13,6 +13,7 @@ from modules.catalog.services._public import (
     movie_cache,
     movie_exists,
     set_rating_aggregate,
+    set_rating_aggregates,
 )
 from modules.catalog.services._query import MovieQuery, movie_filter, plan_movie_query
 from modules.catalog.services._reference import (
@@ -53,5 +54,6 @@ __all__ = [
     "plan_movie_query",
     "resolve_names",
     "set_rating_aggregate",
+    "set_rating_aggregates",
     "sniff_image",
 ]

@@ -6,8 +6,12 @@ they call these functions. Each opens nothing itself; it uses the process's runt
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterable, Mapping
 from typing import Any
+
+from bson import ObjectId
+from pymongo import UpdateOne
 
 from app.kernel import runtime
 from app.kernel.cache import Cache
@@ -82,6 +86,49 @@ async def set_rating_aggregate(
     )
     if result.modified_count:
         await movie_cache().movie_changed(str(oid))
+
+
+async def set_rating_aggregates(
+    aggregates: Iterable[tuple[str, float | None, int, Mapping[str, int]]], *, force: bool = False
+) -> int:
+    """Store many movies' rating aggregates at once: ``(movie_id, average, count, distribution)``.
+
+    The bulk form of :func:`set_rating_aggregate` (same normalisation; unknown or malformed ids
+    are ignored): one read of the stored aggregates, then one bulk write of those that differ
+    (every one with ``force``), and the caches of the written movies invalidated. Returns how
+    many movies were written.
+    """
+    wanted: dict[ObjectId, dict[str, Any]] = {}
+    for movie_id, average, count, distribution in aggregates:
+        oid = parse_object_id(movie_id)
+        if oid is None:
+            continue
+        full = empty_distribution()
+        full.update({key: int(value) for key, value in distribution.items() if key in full})
+        rounded = round(float(average), 1) if average is not None and count > 0 else None
+        rating = {"average": rounded, "count": int(count), "distribution": full}
+        wanted[oid] = {"rating": rating, "rating_sort": rounded if rounded is not None else -1.0}
+    if not wanted:
+        return 0
+    collection = Movie.get_pymongo_collection()
+    cursor = collection.find({"_id": {"$in": list(wanted)}}, {"rating": 1, "rating_sort": 1})
+    stored = {raw["_id"]: raw async for raw in cursor}
+    changed = [
+        oid
+        for oid, fields in wanted.items()
+        if oid in stored
+        and (
+            force
+            or stored[oid].get("rating") != fields["rating"]
+            or stored[oid].get("rating_sort") != fields["rating_sort"]
+        )
+    ]
+    if not changed:
+        return 0
+    await collection.bulk_write([UpdateOne({"_id": oid}, {"$set": wanted[oid]}) for oid in changed], ordered=False)
+    cache = movie_cache()
+    await asyncio.gather(*(cache.movie_changed(str(oid)) for oid in changed))
+    return len(changed)
 
 
 async def iter_movies_for_export(filters: MovieListFilters) -> AsyncIterator[MovieExportRow]:

@@ -18,20 +18,19 @@ import structlog
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from app.kernel.cache import Cache
-from modules.catalog import get_movie_summaries, set_rating_aggregate
+from modules.catalog import get_movie_summaries, set_rating_aggregates
 from modules.identity import set_user_rating_stats
 from modules.ratings.documents import Rating
 from modules.ratings.services._aggregate import MovieAggregate, UserStats
-from modules.ratings.services._marks import MOVIE, USER, EnqueuedFlags, Kind, RecomputeMarks
+from modules.ratings.services._marks import MOVIE, USER, Kind, RecomputeMarks, RecomputeQueue
 
 log = structlog.get_logger("marquee.ratings.aggregates")
 
-AGGREGATE_CACHE = "ratings.aggregate"
-AGGREGATE_CACHE_TTL = 24 * 3600
 RECONCILE_LOCK = "marquee:ratings:reconcile"
 RECONCILE_LOCK_TTL = 15 * 60
 BATCH_SIZE = 200
+# subjects a drain takes at once from Redis (one aggregation, one bulk write each)
+DRAIN_BATCH_SIZE = 200
 # a pending mark this old, with no change since, lost its task
 SWEEP_MIN_AGE = timedelta(seconds=30)
 # passes over subjects that changed while they were computed (then a later task or reconcile)
@@ -59,8 +58,7 @@ class ReconcileReport:
 class AggregateService:
     def __init__(self, redis: Redis, marks: RecomputeMarks | None = None) -> None:
         self._redis = redis
-        self._cache = Cache(redis, default_ttl=AGGREGATE_CACHE_TTL)
-        self._flags = EnqueuedFlags(redis)
+        self._queue = RecomputeQueue(redis)
         self._marks = marks or RecomputeMarks()
 
     # -- computing from the source of truth ---------------------------------------------------
@@ -90,35 +88,48 @@ class AggregateService:
             stats[str(row["_id"])] = UserStats.from_totals(int(row["n"]), int(row["total"]))
         return stats
 
-    # -- publishing ---------------------------------------------------------------------------
-
-    async def cached_aggregate(self, movie_id: str) -> MovieAggregate | None:
-        """The aggregate last written for the movie (Redis), or ``None`` when unknown."""
-        value = await self._cache.get(AGGREGATE_CACHE, movie_id)
-        return MovieAggregate.from_dict(value) if isinstance(value, dict) else None
-
-    async def _publish_movie(self, movie_id: str, aggregate: MovieAggregate, *, force: bool) -> bool:
-        """Write the aggregate onto the movie unless the cache says it is already there."""
-        if not force and await self.cached_aggregate(movie_id) == aggregate:
-            return False
-        await set_rating_aggregate(movie_id, aggregate.average, aggregate.count, dict(aggregate.distribution))
-        await self._cache.set(AGGREGATE_CACHE, movie_id, aggregate.as_dict())
-        return True
-
     # -- the tasks' work ----------------------------------------------------------------------
 
+    async def drain(self, kind: Kind) -> int:
+        """Recompute the subjects queued in Redis, in batches, until none is left; returns how many.
+
+        The "drain queued" flag is cleared first, so a change queued from then on enqueues
+        another drain (the worker's other process may run it meanwhile: they take disjoint
+        subjects, and the marks' sequence numbers keep a movie taken by both exact).
+        """
+        await self._queue.release(kind)
+        processed = 0
+        while batch := await self._queue.take(kind, DRAIN_BATCH_SIZE):
+            try:
+                if kind == MOVIE:
+                    await self.recompute_movies(batch)
+                else:
+                    await self.recompute_users(batch)
+            except BaseException:
+                await self._queue.put_back(kind, batch)
+                raise
+            processed += len(batch)
+        return processed
+
     async def recompute_movies(self, movie_ids: Sequence[str], *, force: bool = False) -> dict[str, MovieAggregate]:
-        """Recompute and write the movies' aggregates (clearing their "enqueued" flags first)."""
-        await self._flags.release(MOVIE, movie_ids)
+        """Recompute and write the movies' aggregates: one aggregation and one bulk write per pass.
+
+        Only aggregates that differ from the stored ones are written (every one with ``force``).
+        """
         results: dict[str, MovieAggregate] = {}
         todo = list(dict.fromkeys(movie_ids))
-        for attempt in range(MAX_PASSES):
+        for _ in range(MAX_PASSES):
             if not todo:
                 break
             seqs = await self._marks.seqs(MOVIE, todo)
             aggregates = await self.compute_movies(todo)
-            for movie_id, aggregate in aggregates.items():
-                await self._publish_movie(movie_id, aggregate, force=force or attempt > 0)
+            await set_rating_aggregates(
+                (
+                    (movie_id, aggregate.average, aggregate.count, dict(aggregate.distribution))
+                    for movie_id, aggregate in aggregates.items()
+                ),
+                force=force,
+            )
             results.update(aggregates)
             todo = await self._marks.settle(MOVIE, seqs, todo)
         if todo:
@@ -126,8 +137,7 @@ class AggregateService:
         return results
 
     async def recompute_users(self, user_ids: Sequence[str]) -> dict[str, UserStats]:
-        """Recompute and write the users' public rating statistics."""
-        await self._flags.release(USER, user_ids)
+        """Recompute and write the users' public rating statistics (one aggregation per pass)."""
         results: dict[str, UserStats] = {}
         todo = list(dict.fromkeys(user_ids))
         for _ in range(MAX_PASSES):
@@ -147,8 +157,8 @@ class AggregateService:
         """Recompute everything from the ratings: pending marks, every rated movie, every rater.
 
         Repairs drift after a lost task or a crashed worker and removes ratings of movies that
-        no longer exist. Writing an unchanged aggregate is cheap (the catalog invalidates its
-        caches only when the stored value changed). One reconcile runs at a time (a Redis lock;
+        no longer exist. Only aggregates that differ from the stored ones are written (the catalog
+        compares), so an unchanged catalog costs reads only. One reconcile runs at a time (a Redis lock;
         without Redis it runs anyway).
         """
         report = ReconcileReport()
@@ -181,7 +191,7 @@ class AggregateService:
         processed, after = 0, None
         while batch := await self._marks.pending(kind, after, BATCH_SIZE, marked_before):
             if kind == MOVIE:
-                await self.recompute_movies(batch, force=True)
+                await self.recompute_movies(batch)
             else:
                 await self.recompute_users(batch)
             processed += len(batch)
@@ -198,7 +208,7 @@ class AggregateService:
                 affected_users |= await self._remove_orphans(missing, report)
             existing = [movie_id for movie_id in batch if movie_id in summaries]
             if existing:
-                await self.recompute_movies(existing, force=True)
+                await self.recompute_movies(existing)
                 report.movies += len(existing)
         return affected_users
 

@@ -1,16 +1,18 @@
 """Bookkeeping of recomputes: durable marks in MongoDB and short "enqueued" flags in Redis.
 
-The Redis flag coalesces a burst of changes to one task per movie (or user): the first change
-sets it (``SET NX`` with a short TTL) and enqueues; later changes see it and skip; the task
-clears it *before* it recomputes, so a change made during the recompute enqueues another task.
-Losing Redis (restart, FLUSHALL) loses at most flags, which expire anyway.
+Redis batches the work: every change adds its movie and user to a set per kind, and the first
+change after a drain started sets a "drain queued" flag (``SET NX`` with a short TTL) and
+enqueues one drain task; later changes see the flag and only add to the set. The drain clears
+the flag *before* it takes subjects, so a change made while it runs enqueues another drain, and
+it recomputes what it takes in batches (one aggregation, one bulk write). Losing Redis (restart,
+FLUSHALL) loses queued subjects and flags: their durable marks stay pending for the sweep.
 
 The MongoDB mark (``RecomputeMark``) is what makes the result exact: see its docstring.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Literal
 
@@ -27,7 +29,7 @@ Kind = Literal["movie", "user"]
 MOVIE: Kind = "movie"
 USER: Kind = "user"
 
-FLAG_PREFIX = "marquee:ratings:enqueued"
+QUEUE_PREFIX = "marquee:ratings:recompute"
 FLAG_TTL_SECONDS = 10
 
 
@@ -105,26 +107,50 @@ class RecomputeMarks:
         await RecomputeMark.get_pymongo_collection().delete_one({"_id": mark_id(kind, subject_id)})
 
 
-class EnqueuedFlags:
-    """Short-lived Redis flags: "a recompute of this subject is already queued"."""
+class RecomputeQueue:
+    """The Redis side of recomputes: per kind, a set of subjects waiting for the next drain and a
+    short "a drain is queued" flag, so a burst of changes costs one task, not one per change."""
 
     def __init__(self, redis: Redis, ttl: int = FLAG_TTL_SECONDS) -> None:
         self._redis = redis
         self._ttl = ttl
 
     @staticmethod
-    def _key(kind: Kind, subject_id: str) -> str:
-        return f"{FLAG_PREFIX}:{kind}:{subject_id}"
+    def _pending_key(kind: Kind) -> str:
+        return f"{QUEUE_PREFIX}:{kind}:pending"
 
-    async def claim(self, kind: Kind, subject_id: str) -> bool:
-        """``True`` when no recompute is queued yet (the caller enqueues one)."""
-        return bool(await self._redis.set(self._key(kind, subject_id), "1", nx=True, ex=self._ttl))
+    @staticmethod
+    def _flag_key(kind: Kind) -> str:
+        return f"{QUEUE_PREFIX}:{kind}:drain-queued"
 
-    async def release(self, kind: Kind, subject_ids: Sequence[str]) -> None:
-        """Best effort: a flag that cannot be cleared expires with its TTL."""
-        if not subject_ids:
-            return
+    async def add(self, subjects: Mapping[Kind, Sequence[str]]) -> list[Kind]:
+        """Queue the subjects (one round trip); returns the kinds with no drain queued yet, for
+        which the caller enqueues one (``SET NX`` on the flag, which every drain clears first)."""
+        kinds = [kind for kind, subject_ids in subjects.items() if subject_ids]
+        if not kinds:
+            return []
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for kind in kinds:
+                pipe.sadd(self._pending_key(kind), *subjects[kind])
+                pipe.set(self._flag_key(kind), "1", nx=True, ex=self._ttl)
+            replies = await pipe.execute()
+        return [kind for index, kind in enumerate(kinds) if replies[2 * index + 1]]
+
+    async def release(self, kind: Kind) -> None:
+        """Clear the flag (best effort: a flag that cannot be cleared expires with its TTL)."""
         try:
-            await self._redis.delete(*(self._key(kind, subject_id) for subject_id in subject_ids))
+            await self._redis.delete(self._flag_key(kind))
         except RedisError as exc:
             log.warning("recompute_flag_release_failed", kind=kind, error=type(exc).__name__)
+
+    async def take(self, kind: Kind, limit: int) -> list[str]:
+        """Remove and return up to ``limit`` queued subjects (none: the queue is empty)."""
+        taken = await self._redis.spop(self._pending_key(kind), limit)
+        return [str(subject_id) for subject_id in taken or ()]
+
+    async def put_back(self, kind: Kind, subject_ids: Sequence[str]) -> None:
+        """Return subjects a failed drain took (best effort: their marks stay pending anyway)."""
+        try:
+            await self._redis.sadd(self._pending_key(kind), *subject_ids)
+        except RedisError as exc:
+            log.warning("recompute_put_back_failed", kind=kind, error=type(exc).__name__)

@@ -23,7 +23,7 @@ from modules.ratings.services._ids import canonical_id
 log = structlog.get_logger("marquee.ratings")
 
 RATING_CHANGED = "rating.changed"
-# update-or-insert rounds before a duplicate-key error is given up on (a PUT racing DELETEs)
+# insert-or-update rounds before a duplicate-key error is given up on (a PUT racing DELETEs)
 SAVE_ATTEMPTS = 3
 
 SORTS: dict[RatingSort, list[tuple[str, SortDirection]]] = {
@@ -84,28 +84,30 @@ class RatingService:
 
     @staticmethod
     async def _save(key: dict[str, str], fields: dict[str, Any], now: datetime) -> tuple[datetime, bool]:
-        """Update the (user, movie) rating, or insert it when there is none: ``(rated_at, created)``.
+        """Insert the (user, movie) rating, or update it when there is one: ``(rated_at, created)``.
 
         "Created" is decided by the insert, which the unique (user, movie) index lets succeed
         exactly once: concurrent first PUTs all try it, the losers get a duplicate-key error and
-        update the winner's rating instead. (An upsert's pre-image would be one round trip less,
-        but the embedded SecantusDB returned an empty pre-image to several concurrent upserts.)
+        update the winner's rating instead. The insert comes first because most PUTs are first
+        ratings: they cost one write, and a rejected insert costs no commit. (An upsert's
+        pre-image would say "created" too, but the embedded SecantusDB returned an empty
+        pre-image to several concurrent upserts.)
         """
         collection = Rating.get_pymongo_collection()
         update = {"$set": {**fields, "updated_at": now}}
-        failed_inserts = 0
+        attempts = 0
         while True:
-            existing = await collection.find_one_and_update(
-                key, update, projection={"rated_at": 1}, return_document=ReturnDocument.AFTER
-            )
-            if existing is not None:
-                return existing["rated_at"], False
             try:
                 await collection.insert_one({**key, **fields, "rated_at": now, "updated_at": now})
             except DuplicateKeyError:
-                # inserted meanwhile by a concurrent first PUT (and possibly deleted again since)
-                failed_inserts += 1
-                if failed_inserts >= SAVE_ATTEMPTS:
+                attempts += 1
+                existing = await collection.find_one_and_update(
+                    key, update, projection={"rated_at": 1}, return_document=ReturnDocument.AFTER
+                )
+                if existing is not None:
+                    return existing["rated_at"], False
+                # deleted between the two writes by a concurrent DELETE: insert again
+                if attempts >= SAVE_ATTEMPTS:
                     raise
                 continue
             return now, True

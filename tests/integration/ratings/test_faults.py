@@ -23,7 +23,7 @@ from modules.catalog import set_rating_aggregate
 from modules.identity import set_user_rating_stats
 from modules.ratings import dispatch, events
 from modules.ratings.documents import RecomputeMark
-from modules.ratings.services import EnqueuedFlags
+from modules.ratings.services import RecomputeQueue
 from tests.integration.accounts import Account
 from tests.integration.ratings.conftest import MakeMovie, distribution, movie_rating, rate, wait_for_rating
 from tests.support import Servers, WorkerProcess, start_worker
@@ -123,14 +123,14 @@ async def test_writes_succeed_while_redis_is_down_and_the_sweep_repairs(
     dead_url = f"redis://127.0.0.1:{free_port()}/0"
     dead_redis = Redis.from_url(dead_url, socket_connect_timeout=0.5, socket_timeout=0.5)
     dead_broker = Celery("dead", broker=dead_url, set_as_current=False)
-    monkeypatch.setattr(events, "build_enqueued_flags", lambda: EnqueuedFlags(dead_redis))
+    monkeypatch.setattr(events, "build_recompute_queue", lambda: RecomputeQueue(dead_redis))
     monkeypatch.setattr(dispatch, "current_app", dead_broker)
     created = await api.put(f"/v1/movies/{movie['id']}/rating", json={"score": 2}, headers=other_member.headers)
     assert created.status_code == 201, created.text
     deleted = await api.delete(f"/v1/movies/{movie['id']}/rating", headers=member.headers)
     assert deleted.status_code == 204, deleted.text
-    # the broker is reachable but the coalescing flags are not: still no failure
-    monkeypatch.setattr(events, "build_enqueued_flags", lambda: EnqueuedFlags(runtime.current().redis))
+    # the broker is reachable but the Redis queue is not: still no failure
+    monkeypatch.setattr(events, "build_recompute_queue", lambda: RecomputeQueue(runtime.current().redis))
     assert (
         await api.put(f"/v1/movies/{movie['id']}/rating", json={"score": 3}, headers=other_member.headers)
     ).status_code == 200
@@ -211,7 +211,7 @@ async def test_worker_killed_mid_recompute_then_reconcile_repairs(
         await rate(api, member, movie["id"], 7)
         await rate(api, other_member, movie["id"], 8)
         deadline = time.monotonic() + TASK_TIMEOUT
-        while "ratings.recompute_movie_aggregate" not in doomed.log():
+        while "ratings.drain_recomputes" not in doomed.log():
             assert time.monotonic() < deadline, doomed.log()
             await asyncio.sleep(0.01)
         _kill_group(doomed)

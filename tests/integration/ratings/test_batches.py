@@ -1,0 +1,125 @@
+"""Batched recomputes, in process: the Redis queue and drain flag, a drain over many movies, and
+the catalog's bulk write of aggregates (only what differs is written; caches follow)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from app.kernel import runtime
+from modules.catalog import set_rating_aggregates
+from modules.ratings import events
+from modules.ratings.documents import RecomputeMark
+from modules.ratings.services import MOVIE, USER, AggregateService, RecomputeQueue
+from tests.integration.accounts import Account, create_account
+from tests.integration.ratings.conftest import MISSING_ID, MakeMovie, distribution, movie_rating, rate
+
+
+@pytest.fixture(autouse=True)
+def no_drain_tasks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The drains here run in the test: none is sent to a worker (the session's may be running)."""
+
+    async def keep_queued(name: str, args: list[Any]) -> bool:
+        return True
+
+    monkeypatch.setattr(events, "enqueue_task", keep_queued)
+
+
+def queue() -> RecomputeQueue:
+    return RecomputeQueue(runtime.current().redis)
+
+
+async def test_the_first_change_after_a_drain_started_asks_for_one_drain(api: httpx.AsyncClient) -> None:
+    pending = queue()
+    assert await pending.add({MOVIE: ["m1"], USER: ["u1"]}) == [MOVIE, USER]
+    assert await pending.add({MOVIE: ["m2", "m1"], USER: ["u1"]}) == [], "a drain of each kind is queued"
+    await pending.release(MOVIE)  # a drain started
+    assert await pending.add({MOVIE: ["m3"], USER: []}) == [MOVIE]
+    assert sorted(await pending.take(MOVIE, 10)) == ["m1", "m2", "m3"]
+    assert await pending.take(MOVIE, 10) == []
+    assert await pending.take(USER, 10) == ["u1"]
+
+
+async def test_a_drain_recomputes_many_movies_in_batches_and_settles_their_marks(
+    api: httpx.AsyncClient, member: Account, other_member: Account, make_movie: MakeMovie
+) -> None:
+    movies = [await make_movie() for _ in range(5)]
+    for index, movie in enumerate(movies):
+        await rate(api, member, movie["id"], 1 + index)
+    await rate(api, other_member, movies[0]["id"], 10)
+    service = AggregateService(runtime.current().redis)
+    # no worker runs in this test: the listener queued every movie and both users in Redis
+    assert await service.drain(MOVIE) == 5
+    assert await service.drain(USER) == 2
+    assert await service.drain(MOVIE) == 0
+    assert await movie_rating(api, member, movies[0]["id"]) == {
+        "average": 5.5,
+        "count": 2,
+        "distribution": distribution(s1=1, s10=1),
+    }
+    for index, movie in enumerate(movies[1:], start=1):
+        assert (await movie_rating(api, member, movie["id"]))["distribution"][str(1 + index)] == 1
+    profile = await api.get(f"/v1/users/{member.id}", headers=other_member.headers)
+    assert profile.json()["stats"] == {"ratings_count": 5, "average_score": 3.0}
+    assert await RecomputeMark.find({"pending": True}).count() == 0
+
+
+async def test_a_failed_drain_puts_its_subjects_back(
+    api: httpx.AsyncClient, member: Account, make_movie: MakeMovie, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    movie = await make_movie()
+    await rate(api, member, movie["id"], 6)
+    service = AggregateService(runtime.current().redis)
+
+    async def broken(movie_ids: list[str]) -> None:
+        raise RuntimeError("database gone")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(AggregateService, "compute_movies", staticmethod(broken))
+        with pytest.raises(RuntimeError):
+            await service.drain(MOVIE)
+    assert await service.drain(MOVIE) == 1
+    assert (await movie_rating(api, member, movie["id"]))["count"] == 1
+
+
+async def test_bulk_aggregates_write_only_what_differs_and_refresh_the_detail(
+    api: httpx.AsyncClient, member: Account, make_movie: MakeMovie
+) -> None:
+    first, second = await make_movie(), await make_movie()
+    assert (await movie_rating(api, member, first["id"]))["count"] == 0  # the detail is cached now
+    written = await set_rating_aggregates(
+        [
+            (first["id"], 7.649, 4, {"7": 2, "8": 2, "11": 5}),
+            (second["id"], None, 0, {}),  # what is stored already
+            (MISSING_ID, 9.0, 1, {"9": 1}),
+            ("bad", 9.0, 1, {"9": 1}),
+        ]
+    )
+    assert written == 1
+    assert await movie_rating(api, member, first["id"]) == {
+        "average": 7.6,
+        "count": 4,
+        "distribution": distribution(s7=2, s8=2),
+    }
+    assert await set_rating_aggregates([(first["id"], 7.649, 4, {"7": 2, "8": 2})]) == 0, "idempotent"
+    assert await set_rating_aggregates([(first["id"], 7.649, 4, {"7": 2, "8": 2})], force=True) == 1
+    assert await set_rating_aggregates([]) == 0
+    listed = await api.get("/v1/movies", params={"min_rating": 7}, headers=member.headers)
+    assert [item["id"] for item in listed.json()["data"]] == [first["id"]]
+
+
+async def test_many_raters_of_one_movie_end_exact_after_one_drain(
+    api: httpx.AsyncClient, member: Account, make_movie: MakeMovie
+) -> None:
+    movie = await make_movie()
+    raters = [await create_account(api) for _ in range(4)]
+    for rater, score in zip(raters, (2, 4, 6, 9), strict=True):
+        await rate(api, rater, movie["id"], score)
+    assert await AggregateService(runtime.current().redis).drain(MOVIE) == 1, "one movie, queued once"
+    assert await movie_rating(api, member, movie["id"]) == {
+        "average": 5.3,
+        "count": 4,
+        "distribution": distribution(s2=1, s4=1, s6=1, s9=1),
+    }
