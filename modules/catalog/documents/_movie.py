@@ -90,4 +90,20 @@ class Movie(Document):
                 name="movies_created_by",
             ),
             IndexModel([("search_tokens", ASCENDING)], name="movies_search_tokens"),
+            # equality, then a sort key (migration 0202): a filtered page read in order, and its
+            # keyset window (services._window) a range inside the equality
+            IndexModel(
+                [("genre_ids", ASCENDING), ("rating_sort", DESCENDING), ("_id", DESCENDING)],
+                name="movies_genre_rating",
+            ),
+            IndexModel(
+                [("genre_ids", ASCENDING), ("title_key", ASCENDING), ("_id", ASCENDING)], name="movies_genre_title"
+            ),
+            IndexModel(
+                [("countries", ASCENDING), ("rating_sort", DESCENDING), ("_id", DESCENDING)],
+                name="movies_country_rating",
+            ),
+            IndexModel(
+                [("countries", ASCENDING), ("title_key", ASCENDING), ("_id", ASCENDING)], name="movies_country_title"
+            ),
         ]

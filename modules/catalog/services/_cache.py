@@ -61,6 +61,10 @@ class MovieCache:
     async def put_total(self, key: str, stamp: str, total: int) -> None:
         await self._cache.set(TOTAL_NAMESPACE, f"{key}:{stamp}", total, ttl=TOTAL_TTL_SECONDS)
 
+    @property
+    def backend(self) -> Cache:
+        return self._cache
+
     async def movie_changed(self, movie_id: str) -> None:
         """Call after every write of a movie: its detail and every listing page are stale."""
         await self._cache.set(STAMP_NAMESPACE, movie_id, uuid.uuid4().hex, ttl=STAMP_TTL_SECONDS)

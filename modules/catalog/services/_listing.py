@@ -32,8 +32,10 @@ from modules.catalog.services._query import (
     movie_filter,
     plan_movie_query,
 )
+from modules.catalog.services._window import WindowStore, sort_value, window_key, windowed
 
-PAGE_PROJECTION = {**LIST_PROJECTION, **joined_names_projection("genres")}
+# the sort keys not shown in an item are read too: the last one bounds the page's next window
+PAGE_PROJECTION = {**LIST_PROJECTION, "title_key": 1, "rating_sort": 1, **joined_names_projection("genres")}
 
 CACHED_PAGES = 3
 # the filters a cached ("hot") page may use; any other filter is served from MongoDB
@@ -91,9 +93,31 @@ class MovieListing:
 
     async def _read_page(self, filters: MovieListFilters, paging: PageParams) -> Page[MovieListItem]:
         query = plan_movie_query(filters)
-        documents, total = await asyncio.gather(self._documents(query, paging), self._total(filters, query))
+        filter_key = total_cache_key(filters)
+        documents, total = await asyncio.gather(
+            self._windowed_documents(filter_key, query, paging), self._total(filter_key, query)
+        )
         items = [_item(raw) for raw in documents]
         return Page[MovieListItem](data=items, page=paging.page, page_size=paging.page_size, total=total)
+
+    async def _windowed_documents(self, filter_key: str, query: MovieQuery, paging: PageParams) -> list[dict[str, Any]]:
+        """The page, from its remembered window when there is one (``_window``)."""
+        key = window_key(filter_key, query, paging.skip + paging.limit)
+        if key is None:
+            return await self._documents(query, paging)
+        windows = WindowStore(self._cache.backend)
+        found, bound = await windows.get(key)
+        documents: list[dict[str, Any]] = []
+        if found:
+            documents = await self._documents(windowed(query, bound), paging)
+        if len(documents) < paging.limit:
+            # no window yet, or it no longer holds the whole page: the page from the full order
+            documents = await self._documents(query, paging)
+        if len(documents) == paging.limit:
+            last = sort_value(query, documents[-1])
+            if last is not None and (not found or last != bound):
+                await windows.put(key, last)
+        return documents
 
     @staticmethod
     async def _documents(query: MovieQuery, paging: PageParams) -> list[dict[str, Any]]:
@@ -103,9 +127,8 @@ class MovieListing:
         cursor = await _collection().aggregate(pipeline)
         return list(await cursor.to_list())
 
-    async def _total(self, filters: MovieListFilters, query: MovieQuery) -> int:
+    async def _total(self, key: str, query: MovieQuery) -> int:
         """The exact total, from the cache while no write has replaced the listing stamp."""
-        key = total_cache_key(filters)
         stamp, cached = await self._cache.get_total(key)
         if cached is not None:
             return cached
@@ -114,7 +137,7 @@ class MovieListing:
         return total
 
     async def count(self, filters: MovieListFilters) -> int:
-        return await self._total(filters, plan_movie_query(filters))
+        return await self._total(total_cache_key(filters), plan_movie_query(filters))
 
 
 def _item(raw: dict[str, Any]) -> MovieListItem:

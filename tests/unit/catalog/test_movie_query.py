@@ -45,9 +45,14 @@ def test_every_primary_clause_and_sort_leads_an_index() -> None:
 def test_migration_creates_the_documents_indexes() -> None:
     from importlib import import_module
 
-    migration = import_module("migrations.versions.0201_catalog_collections")
+    migrations = [
+        import_module(f"migrations.versions.{name}")
+        for name in ("0201_catalog_collections", "0202_catalog_listing_indexes")
+    ]
     declared = {index.document["name"]: index.document for index in Movie.Settings.indexes}
-    migrated = {index.document["name"]: index.document for index in migration.INDEXES["movies"]}
+    migrated = {
+        index.document["name"]: index.document for migration in migrations for index in migration.INDEXES["movies"]
+    }
     assert declared == migrated
 
 
