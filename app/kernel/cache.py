@@ -3,22 +3,55 @@
 Keys are namespaced (``marquee:cache:<namespace>:<key>``). Invalidation is by key or by
 namespace generation: bumping a namespace's generation makes every key written under the old
 generation unreachable at once, without scanning Redis.
+
+Values are stored as compact JSON (UTF-8, no padding), so a cached JSON document can be sent to a
+client as it is (see :meth:`Cache.get_stamped_raw`).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Any
 
 import structlog
 from prometheus_client import Counter
 from redis.asyncio import Redis
-from redis.exceptions import RedisError
+from redis.exceptions import NoScriptError, RedisError
 
 log = structlog.get_logger("marquee.cache")
 
 CACHE_EVENTS = Counter("marquee_cache_requests_total", "Cache lookups by namespace and result", ["namespace", "result"])
 PREFIX = "marquee:cache"
+
+# One round trip for a value keyed by a stamp (itself a cached JSON string): the two namespace
+# generations, the stamp, then the value. ARGV: prefix, stamp namespace, stamp key, namespace, key.
+# Returns {stamp found (0/1), raw value or nil}; a stamp that is not a JSON string reads as nil
+# value so the caller takes its ordinary path. The keys are derived inside the script, so this
+# needs a single Redis (not a cluster), as the rest of the cache's invalidation scheme does.
+_STAMPED_GET = """
+local function generation(namespace)
+  local value = redis.call('GET', ARGV[1] .. ':' .. namespace .. ':gen')
+  if not value or value == '' then return '0' end
+  return value
+end
+local stamp_raw = redis.call('GET', ARGV[1] .. ':' .. ARGV[2] .. ':' .. generation(ARGV[2]) .. ':' .. ARGV[3])
+local stamp = '0'
+if stamp_raw then
+  local ok, decoded = pcall(cjson.decode, stamp_raw)
+  if not ok or type(decoded) ~= 'string' then return {1, false} end
+  if decoded ~= '' then stamp = decoded end
+end
+local found = 0
+if stamp_raw then found = 1 end
+local key = ARGV[1] .. ':' .. ARGV[4] .. ':' .. generation(ARGV[4]) .. ':' .. ARGV[5] .. ':' .. stamp
+return {found, redis.call('GET', key)}
+"""
+_STAMPED_GET_SHA = hashlib.sha1(_STAMPED_GET.encode(), usedforsecurity=False).hexdigest()  # the script id Redis uses
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, default=str, separators=(",", ":"), ensure_ascii=False)
 
 
 class Cache:
@@ -40,14 +73,43 @@ class Cache:
             log.warning("cache_unavailable", op="get", namespace=namespace, error=type(exc).__name__)
             CACHE_EVENTS.labels(namespace, "error").inc()
             return None
-        CACHE_EVENTS.labels(namespace, "hit" if raw is not None else "miss").inc()
-        return None if raw is None else json.loads(raw)
+        if raw is None:
+            CACHE_EVENTS.labels(namespace, "miss").inc()
+            return None
+        try:
+            value = json.loads(raw)
+        except ValueError:
+            log.warning("cache_corrupt", namespace=namespace)
+            CACHE_EVENTS.labels(namespace, "error").inc()
+            return None
+        CACHE_EVENTS.labels(namespace, "hit").inc()
+        return value
+
+    async def get_stamped_raw(self, stamp_namespace: str, stamp_key: str, namespace: str, key: str) -> str | None:
+        """The raw JSON that ``set(namespace, f"{key}:{stamp}")`` stored, where ``stamp`` is
+        ``get(stamp_namespace, stamp_key)`` (``"0"`` when absent), read in ONE round trip.
+
+        ``None`` on a miss or when Redis cannot answer; only a hit is counted in the metrics (a
+        caller falls back to :meth:`get`, which counts its own lookups).
+        """
+        try:
+            args = (PREFIX, stamp_namespace, stamp_key, namespace, key)
+            try:
+                stamp_found, raw = await self._redis.evalsha(_STAMPED_GET_SHA, 0, *args)
+            except NoScriptError:
+                stamp_found, raw = await self._redis.eval(_STAMPED_GET, 0, *args)
+        except RedisError as exc:
+            log.warning("cache_unavailable", op="get", namespace=namespace, error=type(exc).__name__)
+            return None
+        if raw is None:
+            return None
+        CACHE_EVENTS.labels(stamp_namespace, "hit" if stamp_found else "miss").inc()
+        CACHE_EVENTS.labels(namespace, "hit").inc()
+        return str(raw)
 
     async def set(self, namespace: str, key: str, value: Any, ttl: int | None = None) -> None:
         try:
-            await self._redis.set(
-                await self._key(namespace, key), json.dumps(value, default=str), ex=ttl or self._default_ttl
-            )
+            await self._redis.set(await self._key(namespace, key), _dumps(value), ex=ttl or self._default_ttl)
         except RedisError as exc:
             log.warning("cache_unavailable", op="set", namespace=namespace, error=type(exc).__name__)
 

@@ -11,6 +11,11 @@ The client IP is the TCP peer; ``X-Forwarded-For`` is believed only when the pee
 ``TRUSTED_PROXIES``, and then only up to the first address that is not a trusted proxy (walking
 from the right), so a client rotating that header cannot escape its bucket. When Redis is down
 requests are let through (without headers) rather than failing closed.
+
+The subject resolver may name keys the request will read anyway (the authentication cache
+entries of its token): the counting script reads them in the same round trip and leaves them in
+the request's state (``PREFETCH_STATE``), so an authenticated request costs one Redis round trip
+for both.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ import ipaddress
 import json
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import structlog
 from litestar.datastructures import MutableScopeHeaders
@@ -46,7 +51,9 @@ AUTH_PATHS = frozenset(
 )
 EXEMPT_PREFIXES = ("/healthz", "/readyz", "/metrics", "/schema")
 
-# KEYS[1] counter key; ARGV[1] window in ms. Returns {count, ttl_ms}.
+PREFETCH_STATE = "marquee.prefetched"
+
+# KEYS[1] counter key, KEYS[2..] keys to read; ARGV[1] window in ms. Returns {count, ttl_ms, values}.
 _SCRIPT = """
 local count = redis.call('INCR', KEYS[1])
 if count == 1 then
@@ -57,7 +64,11 @@ if ttl < 0 then
   redis.call('PEXPIRE', KEYS[1], ARGV[1])
   ttl = tonumber(ARGV[1])
 end
-return {count, ttl}
+local values = {}
+if #KEYS > 1 then
+  values = redis.call('MGET', unpack(KEYS, 2))
+end
+return {count, ttl, values}
 """
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -98,6 +109,15 @@ class Decision:
     limit: int
     remaining: int
     reset_seconds: int
+    prefetched: dict[str, str | None] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Subject:
+    """Who a request counts against, and the keys it will read (fetched with the count)."""
+
+    id: str
+    prefetch: tuple[str, ...] = ()
 
 
 class RateLimiter:
@@ -105,26 +125,30 @@ class RateLimiter:
         self._redis_provider = redis_provider
         self._script_sha: str | None = None
 
-    async def hit(self, key: str, limit: int) -> Decision | None:
-        """Count one request against ``key``; ``None`` when Redis cannot answer."""
+    async def hit(self, key: str, limit: int, prefetch: Sequence[str] = ()) -> Decision | None:
+        """Count one request against ``key`` (and read the ``prefetch`` keys in the same round
+        trip); ``None`` when Redis cannot answer."""
         redis = self._redis_provider()
+        keys = (key, *prefetch)
         try:
             if self._script_sha is None:
                 self._script_sha = str(await redis.script_load(_SCRIPT))
             try:
-                count, ttl_ms = await redis.evalsha(self._script_sha, 1, key, WINDOW_SECONDS * 1000)
+                count, ttl_ms, values = await redis.evalsha(self._script_sha, len(keys), *keys, WINDOW_SECONDS * 1000)
             except RedisError as exc:
                 if "NOSCRIPT" not in str(exc):
                     raise
-                count, ttl_ms = await redis.eval(_SCRIPT, 1, key, WINDOW_SECONDS * 1000)
+                count, ttl_ms, values = await redis.eval(_SCRIPT, len(keys), *keys, WINDOW_SECONDS * 1000)
         except RedisError as exc:
             log.warning("rate_limit_unavailable", error=type(exc).__name__)
             return None
         reset = max(1, math.ceil(int(ttl_ms) / 1000))
-        return Decision(int(count) <= limit, limit, max(0, limit - int(count)), reset)
+        values = list(values or ())
+        prefetched = dict(zip(prefetch, values, strict=True)) if len(values) == len(prefetch) else {}
+        return Decision(int(count) <= limit, limit, max(0, limit - int(count)), reset, prefetched)
 
 
-SubjectResolver = Callable[[Scope], str | None]
+SubjectResolver = Callable[[Scope], Subject | None]
 
 
 class RateLimitMiddleware:
@@ -147,17 +171,16 @@ class RateLimitMiddleware:
         self.trusted = trusted_proxies
         self.subject = subject
 
-    def _bucket(self, scope: Scope) -> tuple[str, int] | None:
+    def _bucket(self, scope: Scope) -> tuple[str, int, tuple[str, ...]] | None:
         path: str = scope.get("path", "")
         if path.startswith(EXEMPT_PREFIXES):
             return None
-        ip = client_ip(scope, self.trusted)
         if path.rstrip("/") in AUTH_PATHS:
-            return f"{PREFIX}:auth:ip:{ip}", self.auth_limit
+            return f"{PREFIX}:auth:ip:{client_ip(scope, self.trusted)}", self.auth_limit, ()
         user = self.subject(scope)
         if user is not None:
-            return f"{PREFIX}:user:{user}", self.limit
-        return f"{PREFIX}:ip:{ip}", self.limit
+            return f"{PREFIX}:user:{user.id}", self.limit, user.prefetch
+        return f"{PREFIX}:ip:{client_ip(scope, self.trusted)}", self.limit, ()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != ScopeType.HTTP:
@@ -168,6 +191,8 @@ class RateLimitMiddleware:
         if decision is None:
             await self.app(scope, receive, send)
             return
+        if decision.prefetched:
+            scope.setdefault("state", {})[PREFETCH_STATE] = decision.prefetched
         headers = {
             "RateLimit-Limit": str(decision.limit),
             "RateLimit-Remaining": str(decision.remaining),

@@ -7,7 +7,7 @@ role, and (with ``REQUIRE_ACTIVATION``) that inactive accounts only read.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from litestar import Request
@@ -18,13 +18,17 @@ from litestar.types import ASGIApp
 
 from app.kernel import runtime
 from app.kernel.errors import Forbidden
+from app.kernel.ratelimit import PREFETCH_STATE
 from modules.identity.deps import build_auth_service
 from modules.identity.errors import InvalidToken, PermissionDenied
 from modules.identity.principal import Principal
+from modules.identity.subjects import verified_claims
 
 PUBLIC_OPT = "public"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-Guard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], None]
+# Guards are coroutines: Litestar runs a synchronous guard in a worker thread (a thread hop per
+# guard per request), while these only read the request's principal.
+Guard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], Awaitable[None]]
 
 
 def _bearer_token(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
@@ -41,7 +45,11 @@ class BearerAuthenticationMiddleware(AbstractAuthenticationMiddleware):
         super().__init__(app, exclude_from_auth_key=PUBLIC_OPT, **kwargs)
 
     async def authenticate_request(self, connection: ASGIConnection[Any, Any, Any, Any]) -> AuthenticationResult:
-        principal = await build_auth_service().authenticate(_bearer_token(connection))
+        token = _bearer_token(connection)
+        state = connection.scope.get("state", {})
+        principal = await build_auth_service().authenticate(
+            token, verified_claims(connection.scope, token), state.get(PREFETCH_STATE)
+        )
         connection.scope.setdefault("state", {})["user_id"] = principal.id
         return AuthenticationResult(user=principal, auth=principal.token_id)
 
@@ -57,7 +65,7 @@ def principal_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
 
 
 def requires_permission(permission: str) -> Guard:
-    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
         if not principal_of(connection).has_permission(permission):
             raise PermissionDenied(f"This needs the {permission} permission.")
 
@@ -65,12 +73,14 @@ def requires_permission(permission: str) -> Guard:
     return guard
 
 
-def requires_admin(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+async def requires_admin(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
     if not principal_of(connection).is_admin:
         raise PermissionDenied("Only administrators can do this.")
 
 
-def inactive_accounts_read_only(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+async def inactive_accounts_read_only(
+    connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler
+) -> None:
     """With REQUIRE_ACTIVATION, an account that is not activated can read but never write."""
     if handler.opt.get(PUBLIC_OPT) or connection.scope.get("method", "GET") in SAFE_METHODS:
         return

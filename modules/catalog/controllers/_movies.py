@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from litestar import Controller, Response, delete, get, patch, post
 from litestar.datastructures import ResponseHeader
 from litestar.di import NamedDependency, Provide
+from litestar.enums import MediaType
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, HeaderParameter, JSONBody
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT, HTTP_304_NOT_MODIFIED
@@ -17,6 +18,7 @@ from app.kernel.pagination import Page, PageParams, provide_page_params
 from modules.catalog.deps import provide_movie_list_filters, provide_movie_listing, provide_movie_service
 from modules.catalog.schemas import MovieCreate, MovieDetail, MovieListFilters, MovieListItem, MovieUpdate
 from modules.catalog.services import MovieListing, MovieService
+from modules.catalog.services._detail_bytes import cached_detail_json
 from modules.identity import BEARER, Principal, provide_principal, requires_permission
 
 _ENTITY_TAG = re.compile(r'\s*(?:W/)?"([^"]*)"\s*')
@@ -124,12 +126,20 @@ class MovieController(Controller):
     ) -> Response[Any]:
         """``ETag`` is the movie's edit version; ``If-None-Match`` with it answers 304. The rating
         aggregate is live data that does not change the version. A malformed id is 404."""
-        detail = await movies.get(movie_id)
+        cached = await cached_detail_json(movie_id)
+        response: Response[Any]
+        if cached is None:
+            detail = await movies.get(movie_id)
+            version, response = detail.version, _detail_response(detail)
+        else:
+            # the cached JSON document as stored: no validation, no re-serialisation
+            version = cached.version
+            response = Response(cached.body, media_type=MediaType.JSON, headers={"ETag": etag(version)})
         if if_none_match is not None:
             versions = entity_tag_versions(if_none_match)
-            if versions is None or detail.version in versions:
-                return Response(b"", status_code=HTTP_304_NOT_MODIFIED, headers={"ETag": etag(detail.version)})
-        return _detail_response(detail)
+            if versions is None or version in versions:
+                return Response(b"", status_code=HTTP_304_NOT_MODIFIED, headers={"ETag": etag(version)})
+        return response
 
     @patch(
         "/{movie_id:str}",

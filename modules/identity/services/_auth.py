@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 
 import structlog
@@ -129,9 +130,17 @@ class AuthService:
         await self._state.revoke_sessions(ids)
         return len(ids)
 
-    async def authenticate(self, access_token: str) -> Principal:
-        claims = self._codec.decode(access_token, "access")
-        snapshot = await self._state.resolve(claims.subject, claims.session_id, claims.token_id)
+    async def authenticate(
+        self,
+        access_token: str,
+        verified: TokenClaims | None = None,
+        prefetched: Mapping[str, str | None] | None = None,
+    ) -> Principal:
+        """The principal of a live access token; ``verified`` are its claims when this request
+        already verified it (signature and registered claims), else it is verified here, and
+        ``prefetched`` the auth cache entries it already read (see ``AuthState.resolve``)."""
+        claims = verified if verified is not None else self._codec.decode(access_token, "access")
+        snapshot = await self._state.resolve(claims.subject, claims.session_id, claims.token_id, prefetched)
         if snapshot is None:
             raise InvalidToken()
         return Principal(

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -82,6 +83,12 @@ def _jti_key(token_id: str) -> str:
     return f"{PREFIX}:revoked-jti:{token_id}"
 
 
+def cache_keys(user_id: str, session_id: str, token_id: str) -> tuple[str, str, str, str]:
+    """The keys :meth:`AuthState.resolve` reads for a token, in its order: session, user,
+    revoked ``jti``, cache epoch (a caller may read them ahead, see ``prefetched``)."""
+    return _session_key(session_id), _user_key(user_id), _jti_key(token_id), EPOCH_KEY
+
+
 def object_id(value: str) -> PydanticObjectId | None:
     try:
         return PydanticObjectId(value)
@@ -105,16 +112,26 @@ class AuthState:
             _epoch.read_at = now
         return _epoch.value
 
-    async def resolve(self, user_id: str, session_id: str, token_id: str) -> UserSnapshot | None:
-        """The token's user if its session is live and the token not revoked, else ``None``."""
+    async def resolve(
+        self, user_id: str, session_id: str, token_id: str, prefetched: Mapping[str, str | None] | None = None
+    ) -> UserSnapshot | None:
+        """The token's user if its session is live and the token not revoked, else ``None``.
+
+        ``prefetched`` holds the values of :func:`cache_keys` when this request already read
+        them (in its rate-limit round trip); otherwise they are read here.
+        """
         database_epoch = await self._database_epoch()
-        try:
-            session_state, user_raw, jti_revoked, cache_epoch = await self._redis.mget(
-                _session_key(session_id), _user_key(user_id), _jti_key(token_id), EPOCH_KEY
-            )
-        except RedisError as exc:
-            log.warning("auth_cache_unavailable", error=type(exc).__name__)
-            return await self._resolve_from_database(user_id, session_id, cache=False)
+        keys = cache_keys(user_id, session_id, token_id)
+        values: list[Any]
+        if prefetched is not None and all(key in prefetched for key in keys):
+            values = [prefetched[key] for key in keys]
+        else:
+            try:
+                values = await self._redis.mget(*keys)
+            except RedisError as exc:
+                log.warning("auth_cache_unavailable", error=type(exc).__name__)
+                return await self._resolve_from_database(user_id, session_id, cache=False)
+        session_state, user_raw, jti_revoked, cache_epoch = values
         if int(cache_epoch or 0) != database_epoch:
             # Redis missed changes made while it was unreachable: trust MongoDB, replay them.
             await self._replay_missed_changes()
