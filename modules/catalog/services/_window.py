@@ -4,7 +4,8 @@ The embedded server materialises every candidate of a query's leading ``$match``
 and cuts the page, so a page over a large match set costs the whole match set. A *window* bounds
 the candidates by the sort key: after a page has been read, the sort-key value of its last movie
 (the movie at rank ``skip + limit``) is remembered in Redis per filter set, sort and rank. The
-next read of that page adds ``key >= value`` (descending; ``<=`` ascending) to the leading
+next read of that page adds ``key > value - step`` (descending; ``< value + step`` ascending,
+see ``_beyond``) to the leading
 ``$match``, so only the movies up to that rank (plus those tied with it and those written since)
 are read: the cost follows ``skip + limit``, not the catalog.
 
@@ -24,6 +25,7 @@ index (equality, then the range on the sort key).
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime, timedelta
 from typing import Any
 
 from bson import json_util
@@ -49,6 +51,8 @@ ESR_INDEXES = frozenset(
 )
 # sort keys that may be null: ascending, the nulls come first and a bound would cut them off
 NULLABLE = frozenset({"release_date"})
+# ratings are stored with one decimal: a margin below that widens the bound past the bound's value
+RATING_MARGIN = 0.05
 
 
 def window_key(filter_key: str, query: MovieQuery, rank: int) -> str | None:
@@ -61,11 +65,35 @@ def window_key(filter_key: str, query: MovieQuery, rank: int) -> str | None:
     return f"{filter_key}|{field}:{direction}|{rank}"
 
 
+def _beyond(bound: Any, direction: int) -> Any:
+    """A value strictly past ``bound`` in the walk's direction (below it for a descending walk):
+    the window then ends strictly beyond every entry equal to the bound.
+
+    The embedded server drops the entries EQUAL to an inclusive bound on a compound index's
+    second field when the bound is the far end of the walk (``$lte`` on an ascending field,
+    ``$gte`` on a descending one); a strict bound a step further never meets them. Any window
+    ``key >= c`` (``<= c``) is a prefix of the order, so a wider one only reads a little more.
+    """
+    step = 1 if direction > 0 else -1
+    if isinstance(bound, bool):
+        return bound
+    if isinstance(bound, int):
+        return bound + step
+    if isinstance(bound, float):
+        return bound + step * RATING_MARGIN
+    if isinstance(bound, datetime):
+        return bound + step * timedelta(milliseconds=1)
+    if isinstance(bound, str):
+        # the next string up is bound + NUL; a proper prefix is below it (the empty string: all)
+        return bound + "\x00" if direction > 0 else bound[:-1]
+    return bound
+
+
 def windowed(query: MovieQuery, bound: Any) -> MovieQuery:
     """The same listing, its leading ``$match`` bounded by the sort key."""
     assert query.sort is not None
     field, direction = query.sort[0]
-    clause = {field: {"$gte" if direction < 0 else "$lte": bound}}
+    clause = {field: {"$gt" if direction < 0 else "$lt": _beyond(bound, direction)}}
     ((lead_field, lead_value),) = query.primary.items()
     if (lead_field, field) in ESR_INDEXES and not isinstance(lead_value, dict):
         clause = {lead_field: lead_value, field: clause[field]}

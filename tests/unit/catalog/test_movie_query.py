@@ -244,3 +244,34 @@ def test_dates() -> None:
         with pytest.raises(ValidationFailed) as raised:
             resolve_dates(release, year)
         assert raised.value.details["fields"][0]["field"] == field
+
+
+def test_window_bounds_reach_strictly_past_the_remembered_value() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from modules.catalog.schemas import MovieListFilters
+    from modules.catalog.services._query import plan_movie_query
+    from modules.catalog.services._window import window_key, windowed
+
+    def bound(filters: dict[str, object], value: object) -> dict[str, object]:
+        return windowed(plan_movie_query(MovieListFilters.parse(filters)), value).primary
+
+    assert bound({}, 2001) == {"year": {"$gt": 2000}}
+    assert bound({"sort": "year"}, 2001) == {"year": {"$lt": 2002}}
+    assert bound({"sort": "title"}, "moana") == {"title_key": {"$lt": "moana\x00"}}
+    assert bound({"sort": "-title"}, "moana") == {"title_key": {"$gt": "moan"}}
+    assert bound({"sort": "-rating", "genre": GENRE_A}, 7.5) == {
+        "genre_ids": ObjectId(GENRE_A),
+        "rating_sort": {"$gt": 7.45},
+    }
+    day = datetime(2020, 1, 1, tzinfo=UTC)
+    assert bound({"sort": "-release_date", "min_rating": 7}, day) == {
+        "release_date": {"$gt": day - timedelta(milliseconds=1)}
+    }
+    # the former leading clause is still checked
+    query = windowed(plan_movie_query(MovieListFilters.parse({"country": "FR", "sort": "title"})), "a")
+    assert query.primary == {"countries": "FR", "title_key": {"$lt": "a\x00"}}
+    assert query.residual == {"countries": "FR"}
+    # no window for relevance, nor for an ascending sort on a nullable key
+    assert window_key("k", plan_movie_query(MovieListFilters.parse({"q": "river"})), 20) is None
+    assert window_key("k", plan_movie_query(MovieListFilters.parse({"sort": "release_date"})), 20) is None
