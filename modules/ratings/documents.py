@@ -16,6 +16,11 @@ class Rating(Document):
     referenced by id, never by link). ``username`` is a snapshot of the rater's username, which
     the contract makes immutable, so listing a movie's ratings needs no lookup in identity.
     ``rated_at`` is when the user first rated the movie; ``updated_at`` when the rating last changed.
+
+    A rating written by a PUT also carries ``pending_movie`` and ``pending_user``: the durable
+    "recompute needed" state of its change, one ObjectId token per write (so it also tells when),
+    each removed once a recompute that read this version of the rating is written. They are
+    bookkeeping of the ratings services (raw reads and writes only), not fields of the model.
     """
 
     user_id: str
@@ -45,11 +50,23 @@ class Rating(Document):
                 [("user_id", ASCENDING), ("rated_at", ASCENDING), ("_id", ASCENDING)], name="ratings_user_rated_at"
             ),
             IndexModel([("user_id", ASCENDING), ("score", ASCENDING), ("_id", ASCENDING)], name="ratings_user_score"),
+            # ratings whose change a recompute has not settled yet (few: a partial index)
+            IndexModel(
+                [("movie_id", ASCENDING), ("pending_movie", ASCENDING)],
+                name="ratings_pending_movie",
+                partialFilterExpression={"pending_movie": {"$exists": True}},
+            ),
+            IndexModel(
+                [("user_id", ASCENDING), ("pending_user", ASCENDING)],
+                name="ratings_pending_user",
+                partialFilterExpression={"pending_user": {"$exists": True}},
+            ),
         ]
 
 
 class RecomputeMark(Document):
-    """A movie aggregate or a user's statistics that must be recomputed.
+    """A movie aggregate or a user's statistics that must be recomputed after a change that left
+    no rating behind to carry it (a deleted rating, a deleted movie's raters).
 
     ``id`` is ``movie:<id>`` or ``user:<id>``. Every rating change increments ``seq`` and sets
     ``pending`` (after the rating write); a recompute reads ``seq`` before it reads the ratings

@@ -1,6 +1,6 @@
 """Listeners: our own ``rating.changed`` (schedule recomputes) and the catalog's ``movie.deleted``.
 
-Both only do quick, index-backed writes and queue the slow work: the subjects go into Redis
+Both only queue the slow work (a movie deletion also removes its ratings): the subjects go into Redis
 sets and one drain task per kind recomputes them in batches. A broker or Redis outage never
 fails the rating write: the durable recompute marks stay pending for the sweep and reconcile.
 """
@@ -11,7 +11,6 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import structlog
-from pymongo.errors import PyMongoError
 from redis.exceptions import RedisError
 
 from modules.ratings.deps import build_rating_service, build_recompute_queue
@@ -35,14 +34,8 @@ async def _schedule(subjects: Mapping[Kind, Sequence[str]]) -> None:
 
 
 async def on_rating_changed(payload: dict[str, Any]) -> None:
-    movie_id, user_id = str(payload["movie_id"]), str(payload["user_id"])
-    try:
-        # after the rating write: a recompute that settles this mark has read the new rating
-        await RecomputeMarks().mark([(MOVIE, movie_id), (USER, user_id)])
-    except PyMongoError as exc:
-        # the reconcile's full pass still recomputes every movie and user that has ratings
-        log.warning("recompute_mark_failed", movie_id=movie_id, error=type(exc).__name__)
-    await _schedule({MOVIE: [movie_id], USER: [user_id]})
+    """The change is durable already (a token on the rating, or a mark for a delete)."""
+    await _schedule({MOVIE: [str(payload["movie_id"])], USER: [str(payload["user_id"])]})
 
 
 async def on_movie_deleted(payload: dict[str, Any]) -> None:

@@ -2,17 +2,19 @@
 
 Every recompute reads the ratings (the source of truth) with one aggregation and writes the
 result through the catalog's / identity's public interface, so it is idempotent and safe to
-run twice or out of order. ``RecomputeMarks`` sequence numbers catch the one dangerous
-interleaving (an older computation written after a newer one): a subject whose mark moved
-while it was computed is computed again.
+run twice or out of order. What needs recomputing is durable: a token on the changed rating
+(``_pending``) or, for a change that left no rating (a delete), a ``RecomputeMark``. Each
+recompute verifies what it wrote with a second aggregation, which catches the one dangerous
+interleaving (an older computation written after a newer one), and settles only the tokens and
+marks it read before computing.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import structlog
 from redis.asyncio import Redis
@@ -23,14 +25,19 @@ from modules.identity import set_user_rating_stats
 from modules.ratings.documents import Rating
 from modules.ratings.services._aggregate import MovieAggregate, UserStats
 from modules.ratings.services._marks import MOVIE, USER, Kind, RecomputeMarks, RecomputeQueue
+from modules.ratings.services._pending import PendingRatings
 
 log = structlog.get_logger("marquee.ratings.aggregates")
+
+V = TypeVar("V", MovieAggregate, UserStats)
 
 RECONCILE_LOCK = "marquee:ratings:reconcile"
 RECONCILE_LOCK_TTL = 15 * 60
 BATCH_SIZE = 200
 # subjects a drain takes at once from Redis (one aggregation, one bulk write each)
 DRAIN_BATCH_SIZE = 200
+# subjects with a pending rating token one sweep recomputes at most (the next sweep goes on)
+SWEEP_LIMIT = 20_000
 # a pending mark this old, with no change since, lost its task
 SWEEP_MIN_AGE = timedelta(seconds=30)
 # passes over subjects that changed while they were computed (then a later task or reconcile)
@@ -60,6 +67,7 @@ class AggregateService:
         self._redis = redis
         self._queue = RecomputeQueue(redis)
         self._marks = marks or RecomputeMarks()
+        self._pending = PendingRatings()
 
     # -- computing from the source of truth ---------------------------------------------------
 
@@ -101,10 +109,7 @@ class AggregateService:
         processed = 0
         while batch := await self._queue.take(kind, DRAIN_BATCH_SIZE):
             try:
-                if kind == MOVIE:
-                    await self.recompute_movies(batch)
-                else:
-                    await self.recompute_users(batch)
+                await self._recompute_kind(kind, batch)
             except BaseException:
                 await self._queue.put_back(kind, batch)
                 raise
@@ -112,45 +117,57 @@ class AggregateService:
         return processed
 
     async def recompute_movies(self, movie_ids: Sequence[str], *, force: bool = False) -> dict[str, MovieAggregate]:
-        """Recompute and write the movies' aggregates: one aggregation and one bulk write per pass.
+        """Recompute and write the movies' aggregates: per pass one aggregation, one bulk write of
+        the aggregates that differ from the stored ones (every one with ``force``) and one to verify."""
 
-        Only aggregates that differ from the stored ones are written (every one with ``force``).
-        """
-        results: dict[str, MovieAggregate] = {}
-        todo = list(dict.fromkeys(movie_ids))
-        for _ in range(MAX_PASSES):
-            if not todo:
-                break
-            seqs = await self._marks.seqs(MOVIE, todo)
-            aggregates = await self.compute_movies(todo)
+        async def publish(aggregates: dict[str, MovieAggregate], first: bool) -> None:
             await set_rating_aggregates(
                 (
                     (movie_id, aggregate.average, aggregate.count, dict(aggregate.distribution))
                     for movie_id, aggregate in aggregates.items()
                 ),
-                force=force,
+                force=force and first,
             )
-            results.update(aggregates)
-            todo = await self._marks.settle(MOVIE, seqs, todo)
-        if todo:
-            log.info("aggregate_still_changing", movie_ids=todo[:20])
-        return results
+
+        return await self._recompute(MOVIE, movie_ids, self.compute_movies, publish)
 
     async def recompute_users(self, user_ids: Sequence[str]) -> dict[str, UserStats]:
         """Recompute and write the users' public rating statistics (one aggregation per pass)."""
-        results: dict[str, UserStats] = {}
-        todo = list(dict.fromkeys(user_ids))
-        for _ in range(MAX_PASSES):
-            if not todo:
-                break
-            seqs = await self._marks.seqs(USER, todo)
-            stats = await self.compute_users(todo)
+
+        async def publish(stats: dict[str, UserStats], first: bool) -> None:
             for user_id, user_stats in stats.items():
                 await set_user_rating_stats(user_id, user_stats.ratings_count, user_stats.average_score)
-            results.update(stats)
-            todo = await self._marks.settle(USER, seqs, todo)
+
+        return await self._recompute(USER, user_ids, self.compute_users, publish)
+
+    async def _recompute(
+        self,
+        kind: Kind,
+        subject_ids: Sequence[str],
+        compute: Callable[[Sequence[str]], Awaitable[dict[str, V]]],
+        publish: Callable[[dict[str, V], bool], Awaitable[None]],
+    ) -> dict[str, V]:
+        """Compute, write, then compute again to verify: a subject whose verified value differs
+        from what was written (a change, or another recompute's older result written over ours)
+        goes round again. For the verified ones, the rating tokens and marks read *before* the
+        computation are settled: a change that came later keeps its token or moved its mark."""
+        results: dict[str, V] = {}
+        todo = list(dict.fromkeys(subject_ids))
+        for attempt in range(MAX_PASSES):
+            if not todo:
+                break
+            seqs = await self._marks.seqs(kind, todo)
+            tokens = await self._pending.tokens(kind, todo)
+            values = await compute(todo)
+            await publish(values, attempt == 0)
+            verified = await compute(todo)
+            results.update(verified)
+            settled = [subject_id for subject_id in todo if verified[subject_id] == values[subject_id]]
+            await self._pending.clear(kind, [token for subject_id in settled for token in tokens.get(subject_id, ())])
+            changed = set(await self._marks.settle(kind, seqs, settled))
+            todo = [subject_id for subject_id in todo if subject_id in changed or subject_id not in settled]
         if todo:
-            log.info("user_stats_still_changing", user_ids=todo[:20])
+            log.info("recompute_still_changing", kind=kind, subject_ids=todo[:20])
         return results
 
     async def reconcile(self) -> ReconcileReport:
@@ -188,15 +205,23 @@ class AggregateService:
         return processed
 
     async def _drain_pending(self, kind: Kind, marked_before: datetime | None = None) -> int:
+        """Recompute the subjects with a pending mark, then those with a pending rating token
+        (at most ``SWEEP_LIMIT`` of these per run: a subject that keeps changing keeps its token)."""
         processed, after = 0, None
         while batch := await self._marks.pending(kind, after, BATCH_SIZE, marked_before):
-            if kind == MOVIE:
-                await self.recompute_movies(batch)
-            else:
-                await self.recompute_users(batch)
+            await self._recompute_kind(kind, batch)
             processed += len(batch)
             after = batch[-1]
-        return processed
+        subjects = await self._pending.subjects(kind, marked_before, SWEEP_LIMIT)
+        for start in range(0, len(subjects), BATCH_SIZE):
+            await self._recompute_kind(kind, subjects[start : start + BATCH_SIZE])
+        return processed + len(subjects)
+
+    async def _recompute_kind(self, kind: Kind, subject_ids: Sequence[str]) -> None:
+        if kind == MOVIE:
+            await self.recompute_movies(subject_ids)
+        else:
+            await self.recompute_users(subject_ids)
 
     async def _reconcile_movies(self, report: ReconcileReport) -> set[str]:
         """Every movie that has ratings; returns the users of ratings removed as orphans."""

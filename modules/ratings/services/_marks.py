@@ -59,25 +59,37 @@ class RecomputeMarks:
 
     async def seqs(self, kind: Kind, subject_ids: Sequence[str]) -> dict[str, int]:
         """The current ``seq`` of each subject that has a mark (absent: never marked)."""
+        return {subject_id: seq for subject_id, (seq, _) in (await self._states(kind, subject_ids)).items()}
+
+    async def _states(self, kind: Kind, subject_ids: Sequence[str]) -> dict[str, tuple[int, bool]]:
         cursor = RecomputeMark.get_pymongo_collection().find(
             {"_id": {"$in": [mark_id(kind, subject_id) for subject_id in subject_ids]}},
-            projection={"subject_id": 1, "seq": 1},
+            projection={"subject_id": 1, "seq": 1, "pending": 1},
         )
-        return {str(doc["subject_id"]): int(doc["seq"]) async for doc in cursor}
+        return {str(doc["subject_id"]): (int(doc["seq"]), bool(doc.get("pending"))) async for doc in cursor}
 
     async def settle(self, kind: Kind, before: dict[str, int], subject_ids: Sequence[str]) -> list[str]:
         """Clear ``pending`` for subjects whose ``seq`` is still what it was before the recompute.
 
-        Returns the subjects that changed meanwhile (to compute again).
+        Returns the subjects that changed meanwhile (to compute again). Marks already settled
+        are not written again.
         """
-        after = await self.seqs(kind, subject_ids)
-        changed = [subject_id for subject_id in subject_ids if after.get(subject_id) != before.get(subject_id)]
-        settled = [subject_id for subject_id in subject_ids if subject_id in after and subject_id not in changed]
+        after = await self._states(kind, subject_ids)
+        changed = [
+            subject_id
+            for subject_id in subject_ids
+            if (after[subject_id][0] if subject_id in after else None) != before.get(subject_id)
+        ]
+        settled = [
+            subject_id
+            for subject_id in subject_ids
+            if subject_id in after and after[subject_id][1] and subject_id not in changed
+        ]
         if settled:
             await RecomputeMark.get_pymongo_collection().bulk_write(
                 [
                     UpdateOne(
-                        {"_id": mark_id(kind, subject_id), "seq": after[subject_id]}, {"$set": {"pending": False}}
+                        {"_id": mark_id(kind, subject_id), "seq": after[subject_id][0]}, {"$set": {"pending": False}}
                     )
                     for subject_id in settled
                 ],

@@ -9,8 +9,7 @@ from typing import Any
 
 import structlog
 from beanie import SortDirection
-from pymongo import ReturnDocument
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from app.kernel.events import bus
 from app.kernel.pagination import PageParams
@@ -19,6 +18,8 @@ from modules.ratings.documents import Rating
 from modules.ratings.errors import MovieNotFound, NotRated
 from modules.ratings.schemas import RatingSort
 from modules.ratings.services._ids import canonical_id
+from modules.ratings.services._marks import MOVIE, USER, RecomputeMarks
+from modules.ratings.services._pending import new_token_fields
 
 log = structlog.get_logger("marquee.ratings")
 
@@ -86,14 +87,16 @@ class RatingService:
     async def _save(key: dict[str, str], fields: dict[str, Any], now: datetime) -> tuple[datetime, bool]:
         """Insert the (user, movie) rating, or update it when there is one: ``(rated_at, created)``.
 
-        "Created" is decided by the insert, which the unique (user, movie) index lets succeed
-        exactly once: concurrent first PUTs all try it, the losers get a duplicate-key error and
-        update the winner's rating instead. The insert comes first because most PUTs are first
-        ratings: they cost one write, and a rejected insert costs no commit. (An upsert's
-        pre-image would say "created" too, but the embedded SecantusDB returned an empty
-        pre-image to several concurrent upserts.)
+        The rating carries the tokens of its pending recomputes (``_pending``), so the change and
+        its durable "recompute needed" state are one write. "Created" is decided by the insert,
+        which the unique (user, movie) index lets succeed exactly once: concurrent first PUTs all
+        try it, the losers get a duplicate-key error and update the winner's rating instead. The
+        insert comes first because most PUTs are first ratings: they cost one write, and a
+        rejected insert costs no commit. (An upsert's pre-image would say "created" too, but the
+        embedded SecantusDB returned an empty pre-image to several concurrent upserts.)
         """
         collection = Rating.get_pymongo_collection()
+        fields = {**fields, **new_token_fields()}
         update = {"$set": {**fields, "updated_at": now}}
         attempts = 0
         while True:
@@ -101,12 +104,13 @@ class RatingService:
                 await collection.insert_one({**key, **fields, "rated_at": now, "updated_at": now})
             except DuplicateKeyError:
                 attempts += 1
-                existing = await collection.find_one_and_update(
-                    key, update, projection={"rated_at": 1}, return_document=ReturnDocument.AFTER
-                )
+                # update_one + find_one, not find_one_and_update: the embedded server scans the
+                # whole collection for a findAndModify, while these two use the unique index
+                updated = await collection.update_one(key, update)
+                existing = await collection.find_one(key, {"rated_at": 1}) if updated.matched_count else None
                 if existing is not None:
                     return existing["rated_at"], False
-                # deleted between the two writes by a concurrent DELETE: insert again
+                # deleted meanwhile by a concurrent DELETE: insert again
                 if attempts >= SAVE_ATTEMPTS:
                     raise
                 continue
@@ -124,6 +128,12 @@ class RatingService:
         result = await Rating.get_pymongo_collection().delete_one({"user_id": user_id, "movie_id": movie})
         if result.deleted_count == 0:
             raise NotRated()
+        try:
+            # no rating is left to carry the pending recomputes: durable marks do (after the delete)
+            await RecomputeMarks().mark([(MOVIE, movie), (USER, user_id)])
+        except PyMongoError as exc:
+            # the reconcile's full pass still recomputes every movie and user that has ratings
+            log.warning("recompute_mark_failed", movie_id=movie, error=type(exc).__name__)
         await self._changed(movie, user_id)
         log.info("rating_deleted", movie_id=movie)
 

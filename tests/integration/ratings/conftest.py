@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
+from modules.ratings.documents import Rating, RecomputeMark
 from tests.integration.accounts import Account
 
 MakeMovie = Callable[..., Awaitable[dict[str, Any]]]
@@ -82,3 +83,15 @@ def distribution(**counts: int) -> dict[str, int]:
     full = {str(score): 0 for score in range(1, 11)}
     full.update({key.removeprefix("s"): value for key, value in counts.items()})
     return full
+
+
+async def pending_recomputes() -> list[str]:
+    """Every recompute still pending, as ``movie:<id>`` / ``user:<id>``: marks and rating tokens."""
+    pending = {mark.id async for mark in RecomputeMark.find({"pending": True})}
+    query = {"$or": [{"pending_movie": {"$exists": True}}, {"pending_user": {"$exists": True}}]}
+    async for raw in Rating.get_pymongo_collection().find(query):
+        if "pending_movie" in raw:
+            pending.add(f"movie:{raw['movie_id']}")
+        if "pending_user" in raw:
+            pending.add(f"user:{raw['user_id']}")
+    return sorted(pending)

@@ -7,9 +7,16 @@ import asyncio
 import httpx
 import pytest
 
-from modules.ratings.documents import Rating, RecomputeMark
+from modules.ratings.documents import Rating
 from tests.integration.accounts import Account, create_account
-from tests.integration.ratings.conftest import MakeMovie, distribution, movie_rating, rate, wait_for_rating
+from tests.integration.ratings.conftest import (
+    MakeMovie,
+    distribution,
+    movie_rating,
+    pending_recomputes,
+    rate,
+    wait_for_rating,
+)
 from tests.support import WorkerProcess
 
 pytestmark = pytest.mark.worker
@@ -24,7 +31,7 @@ async def test_a_new_rating_reaches_the_movie_through_the_worker(
     rating = await wait_for_rating(api, member, movie["id"], lambda r: r["count"] == 1)
     assert rating == {"average": 7.0, "count": 1, "distribution": distribution(s7=1)}
     for _ in range(1200):  # the marks are settled just after the aggregate is written
-        if await RecomputeMark.find({"pending": True}).count() == 0:
+        if await pending_recomputes() == []:
             break
         await asyncio.sleep(0.05)
     else:

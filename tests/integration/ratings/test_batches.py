@@ -11,10 +11,16 @@ import pytest
 from app.kernel import runtime
 from modules.catalog import set_rating_aggregates
 from modules.ratings import events
-from modules.ratings.documents import RecomputeMark
 from modules.ratings.services import MOVIE, USER, AggregateService, RecomputeQueue
 from tests.integration.accounts import Account, create_account
-from tests.integration.ratings.conftest import MISSING_ID, MakeMovie, distribution, movie_rating, rate
+from tests.integration.ratings.conftest import (
+    MISSING_ID,
+    MakeMovie,
+    distribution,
+    movie_rating,
+    pending_recomputes,
+    rate,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -63,7 +69,7 @@ async def test_a_drain_recomputes_many_movies_in_batches_and_settles_their_marks
         assert (await movie_rating(api, member, movie["id"]))["distribution"][str(1 + index)] == 1
     profile = await api.get(f"/v1/users/{member.id}", headers=other_member.headers)
     assert profile.json()["stats"] == {"ratings_count": 5, "average_score": 3.0}
-    assert await RecomputeMark.find({"pending": True}).count() == 0
+    assert await pending_recomputes() == []
 
 
 async def test_a_failed_drain_puts_its_subjects_back(

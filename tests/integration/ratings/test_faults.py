@@ -22,10 +22,16 @@ from app.kernel.embedded import free_port
 from modules.catalog import set_rating_aggregate
 from modules.identity import set_user_rating_stats
 from modules.ratings import dispatch, events
-from modules.ratings.documents import RecomputeMark
 from modules.ratings.services import RecomputeQueue
 from tests.integration.accounts import Account
-from tests.integration.ratings.conftest import MakeMovie, distribution, movie_rating, rate, wait_for_rating
+from tests.integration.ratings.conftest import (
+    MakeMovie,
+    distribution,
+    movie_rating,
+    pending_recomputes,
+    rate,
+    wait_for_rating,
+)
 from tests.support import Servers, WorkerProcess, start_worker
 
 pytestmark = pytest.mark.worker
@@ -43,10 +49,6 @@ async def reconcile() -> dict[str, Any]:
     report = await run_on_worker("ratings.reconcile_aggregates")
     assert report["skipped"] is False, report
     return dict(report)
-
-
-async def pending_marks() -> list[str]:
-    return [mark.id async for mark in RecomputeMark.find({"pending": True})]
 
 
 async def user_stats(api: httpx.AsyncClient, viewer: Account, user_id: str) -> dict[str, Any]:
@@ -138,7 +140,7 @@ async def test_writes_succeed_while_redis_is_down_and_the_sweep_repairs(
     await dead_redis.aclose()
 
     assert (await movie_rating(api, member, movie["id"]))["count"] == 1, "nothing could be enqueued"
-    assert sorted(await pending_marks()) == sorted(
+    assert sorted(await pending_recomputes()) == sorted(
         [f"movie:{movie['id']}", f"user:{member.id}", f"user:{other_member.id}"]
     )
     assert await run_on_worker("ratings.sweep_pending_recomputes", 0) == 3
@@ -149,7 +151,7 @@ async def test_writes_succeed_while_redis_is_down_and_the_sweep_repairs(
     }
     assert await user_stats(api, member, member.id) == {"ratings_count": 0, "average_score": None}
     assert await user_stats(api, member, other_member.id) == {"ratings_count": 1, "average_score": 3.0}
-    assert await pending_marks() == []
+    assert await pending_recomputes() == []
 
 
 async def test_redis_flushed_with_tasks_queued_then_everything_recovers(
@@ -174,7 +176,7 @@ async def test_redis_flushed_with_tasks_queued_then_everything_recovers(
         "distribution": distribution(s6=1, s10=1),
     }
     assert await user_stats(api, member, member.id) == {"ratings_count": 1, "average_score": 6.0}
-    assert await pending_marks() == []
+    assert await pending_recomputes() == []
 
 
 async def test_after_a_flush_the_live_pipeline_still_works(
@@ -225,4 +227,4 @@ async def test_worker_killed_mid_recompute_then_reconcile_repairs(
         "distribution": distribution(s7=1, s8=1),
     }
     assert await user_stats(api, member, other_member.id) == {"ratings_count": 1, "average_score": 8.0}
-    assert await pending_marks() == []
+    assert await pending_recomputes() == []

@@ -1,0 +1,79 @@
+"""The "recompute needed" tokens a rating write leaves on the rating itself.
+
+A PUT stores its rating with a fresh ObjectId in ``pending_movie`` and ``pending_user``: the
+change and its durable mark are one single-document write. A recompute reads the tokens of its
+subjects *before* it reads the ratings, and once what it wrote is verified it clears exactly
+those tokens (``_id`` and token must still match), so a rating written again meanwhile keeps
+its new token and is computed again. Tokens left behind (a lost drain, a killed worker) are
+found by the sweep through a partial index; the ObjectId's time says how old they are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from bson import ObjectId
+from pymongo import UpdateOne
+
+from modules.ratings.documents import Rating
+from modules.ratings.services._marks import MOVIE, Kind
+
+FIELDS: dict[Kind, tuple[str, str, str]] = {
+    # kind -> (subject field, token field, partial index)
+    "movie": ("movie_id", "pending_movie", "ratings_pending_movie"),
+    "user": ("user_id", "pending_user", "ratings_pending_user"),
+}
+
+Token = tuple[ObjectId, ObjectId]  # (rating _id, token)
+
+
+def new_token_fields() -> dict[str, ObjectId]:
+    """The fields a rating write sets: one fresh token for both recomputes."""
+    token = ObjectId()
+    return {FIELDS[MOVIE][1]: token, FIELDS["user"][1]: token}
+
+
+class PendingRatings:
+    async def tokens(self, kind: Kind, subject_ids: Sequence[str]) -> dict[str, list[Token]]:
+        """The pending tokens of the subjects' ratings, per subject (absent: none pending)."""
+        subject, field, index = FIELDS[kind]
+        cursor = (
+            Rating.get_pymongo_collection()
+            .find({subject: {"$in": list(subject_ids)}, field: {"$exists": True}}, {subject: 1, field: 1})
+            .hint(index)
+        )
+        found: dict[str, list[Token]] = {}
+        async for doc in cursor:
+            found.setdefault(str(doc[subject]), []).append((doc["_id"], doc[field]))
+        return found
+
+    async def clear(self, kind: Kind, tokens: Sequence[Token]) -> None:
+        """Clear the tokens that are still the ones read (one bulk write)."""
+        if not tokens:
+            return
+        field = FIELDS[kind][1]
+        await Rating.get_pymongo_collection().bulk_write(
+            [UpdateOne({"_id": rating_id, field: token}, {"$unset": {field: ""}}) for rating_id, token in tokens],
+            ordered=False,
+        )
+
+    async def subjects(self, kind: Kind, marked_before: datetime | None, limit: int) -> list[str]:
+        """Distinct subjects with a pending token (older than ``marked_before`` when given; the
+        token's time has one-second precision, so a token up to a second younger may come too)."""
+        subject, field, index = FIELDS[kind]
+        condition: dict[str, object] = {"$exists": True}
+        if marked_before is not None:
+            condition["$lt"] = ObjectId.from_datetime(marked_before + timedelta(seconds=1))
+        cursor = (
+            Rating.get_pymongo_collection()
+            .find({field: condition}, {subject: 1, "_id": 0})
+            .hint(index)
+            .batch_size(1000)
+        )
+        found: dict[str, None] = {}
+        async for doc in cursor:
+            found[str(doc[subject])] = None
+            if len(found) >= limit:
+                break
+        return list(found)
