@@ -1,7 +1,8 @@
 """Redis caching of movie details, hot listing pages and listing totals, safe against read/write races.
 
 Each cached value is keyed by a *stamp* that every write replaces after it reaches MongoDB: a
-movie's own stamp for its detail, one listing stamp for all listing pages. A reader takes the
+movie's own stamp for its detail, one listing stamp for all listing pages, a members stamp
+(movie writes) and a ratings stamp (rating aggregates) for the totals. A reader takes the
 stamp BEFORE it reads MongoDB and stores what it read under that stamp, so a reader that raced a
 write can only fill a key nobody asks for any more; the next reader sees the new stamp and misses.
 Stamps outlive every value keyed by them (their TTL is longer), so an expired stamp can never
@@ -20,6 +21,10 @@ LIST_NAMESPACE = "movie-list"
 TOTAL_NAMESPACE = "movie-total"
 STAMP_NAMESPACE = "movie-stamp"
 LIST_STAMP_KEY = "listing"
+# totals: which movies match changes with movie writes (all filters) and with rating aggregates
+# (rating filters only); a rating-independent total survives the ratings worker's stream
+MEMBERS_STAMP_KEY = "members"
+RATINGS_STAMP_KEY = "ratings"
 DETAIL_TTL_SECONDS = 300
 LIST_TTL_SECONDS = 60
 TOTAL_TTL_SECONDS = 600
@@ -51,10 +56,13 @@ class MovieCache:
     async def put_page(self, key: str, stamp: str, page: dict[str, Any]) -> None:
         await self._cache.set(LIST_NAMESPACE, f"{key}:{stamp}", page, ttl=LIST_TTL_SECONDS)
 
-    async def get_total(self, key: str) -> tuple[str, int | None]:
-        """``(listing stamp, cached total of the filter set ``key`` or None)``: a total is exact
-        while the stamp is, since every movie write and every changed rating aggregate replaces it."""
-        stamp = await self._stamp(LIST_STAMP_KEY)
+    async def get_total(self, key: str, *, rating_filtered: bool) -> tuple[str, int | None]:
+        """``(stamp, cached total of the filter set ``key`` or None)``: a total is exact while its
+        stamp is, since every movie write replaces the members stamp, and every changed rating
+        aggregate the ratings stamp (part of the stamp of the totals of rating filters only)."""
+        stamp = await self._stamp(MEMBERS_STAMP_KEY)
+        if rating_filtered:
+            stamp = f"{stamp}.{await self._stamp(RATINGS_STAMP_KEY)}"
         value = await self._cache.get(TOTAL_NAMESPACE, f"{key}:{stamp}")
         return stamp, value if isinstance(value, int) and not isinstance(value, bool) else None
 
@@ -65,10 +73,21 @@ class MovieCache:
     def backend(self) -> Cache:
         return self._cache
 
+    async def _replace(self, key: str) -> None:
+        await self._cache.set(STAMP_NAMESPACE, key, uuid.uuid4().hex, ttl=STAMP_TTL_SECONDS)
+
     async def movie_changed(self, movie_id: str) -> None:
-        """Call after every write of a movie: its detail and every listing page are stale."""
-        await self._cache.set(STAMP_NAMESPACE, movie_id, uuid.uuid4().hex, ttl=STAMP_TTL_SECONDS)
+        """Call after every write of a movie: its detail, every listing page and total are stale."""
+        await self._replace(movie_id)
         await self.listing_changed()
 
+    async def rating_changed(self, movie_id: str) -> None:
+        """Call after a movie's rating aggregate changed: its detail, every listing page and the
+        totals of rating filters are stale (the others count the same movies)."""
+        await self._replace(movie_id)
+        await self._replace(RATINGS_STAMP_KEY)
+        await self._replace(LIST_STAMP_KEY)
+
     async def listing_changed(self) -> None:
-        await self._cache.set(STAMP_NAMESPACE, LIST_STAMP_KEY, uuid.uuid4().hex, ttl=STAMP_TTL_SECONDS)
+        await self._replace(MEMBERS_STAMP_KEY)
+        await self._replace(LIST_STAMP_KEY)

@@ -2,8 +2,8 @@
 
 A page costs at most two round trips whatever its size: the page aggregation, which joins the
 genre names of its movies itself (``$lookup``), and the count, run concurrently. Totals are cached
-in Redis per filter set under the listing stamp (``_cache``), which every movie write and every
-changed rating aggregate replaces: a cached total is exact, and the next pages of a listing cost
+in Redis per filter set under a stamp (``_cache``) that every movie write replaces, and for
+rating filters every changed rating aggregate too: a cached total is exact, and the next pages of a listing cost
 the page query alone. How each query is served by an index is explained in ``_query``. Hot pages
 (the first pages of the default listing, per genre and per country) are cached until the next
 movie write.
@@ -128,8 +128,9 @@ class MovieListing:
         return list(await cursor.to_list())
 
     async def _total(self, key: str, query: MovieQuery) -> int:
-        """The exact total, from the cache while no write has replaced the listing stamp."""
-        stamp, cached = await self._cache.get_total(key)
+        """The exact total, from the cache while no write has replaced its stamp."""
+        rating_filtered = "rating_sort" in query.primary or "rating_sort" in query.residual
+        stamp, cached = await self._cache.get_total(key, rating_filtered=rating_filtered)
         if cached is not None:
             return cached
         total = await count_matching(query)

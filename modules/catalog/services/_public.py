@@ -85,7 +85,7 @@ async def set_rating_aggregate(
         {"_id": oid}, {"$set": {"rating": rating, "rating_sort": rounded if rounded is not None else -1.0}}
     )
     if result.modified_count:
-        await movie_cache().movie_changed(str(oid))
+        await movie_cache().rating_changed(str(oid))
 
 
 async def set_rating_aggregates(
@@ -127,7 +127,7 @@ async def set_rating_aggregates(
         return 0
     await collection.bulk_write([UpdateOne({"_id": oid}, {"$set": wanted[oid]}) for oid in changed], ordered=False)
     cache = movie_cache()
-    await asyncio.gather(*(cache.movie_changed(str(oid)) for oid in changed))
+    await asyncio.gather(*(cache.rating_changed(str(oid)) for oid in changed))
     return len(changed)
 
 

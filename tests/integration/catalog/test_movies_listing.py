@@ -368,3 +368,20 @@ async def test_windowed_pages_stay_exact_after_writes(
     await set_rating_aggregate(catalog.id_of("Barbie"), 1.0, 1, {"1": 1})
     for params in listings:
         await check(params)
+
+
+async def test_rating_writes_keep_other_totals_and_refresh_rating_totals(
+    api: httpx.AsyncClient, member: Account, catalog: Catalog
+) -> None:
+    from modules.catalog import set_rating_aggregates
+
+    rated = [("min_rating", 5), ("page", 2)]
+    everything = [("year_from", 1900), ("page", 2)]
+    rated_before = (await list_movies(api, member, rated))["total"]
+    all_before = (await list_movies(api, member, everything))["total"]
+    barbie, moana = catalog.id_of("Barbie"), catalog.id_of("Moana 2")
+    assert await set_rating_aggregates([(barbie, 6.0, 1, {"6": 1}), (moana, 6.0, 1, {"6": 1})]) == 2
+    assert (await list_movies(api, member, rated))["total"] == rated_before + 2
+    assert (await list_movies(api, member, everything))["total"] == all_before
+    await set_rating_aggregate(barbie, None, 0, {})
+    assert (await list_movies(api, member, rated))["total"] == rated_before + 1
