@@ -22,8 +22,11 @@ log = structlog.get_logger("marquee.ratings.dispatch")
 PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
 
 
-async def enqueue_task(name: str, args: list[Any]) -> bool:
-    send = partial(current_app.send_task, name, args=args, retry=True, retry_policy=PUBLISH_RETRY_POLICY)
+async def enqueue_task(name: str, args: list[Any], countdown: float | None = None) -> bool:
+    """Publish the task (to run ``countdown`` seconds from now when given)."""
+    send = partial(
+        current_app.send_task, name, args=args, countdown=countdown, retry=True, retry_policy=PUBLISH_RETRY_POLICY
+    )
     try:
         await anyio.to_thread.run_sync(send)
     except (OperationalError, RedisError, OSError) as exc:

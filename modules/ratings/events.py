@@ -19,6 +19,12 @@ from modules.ratings.services import DRAIN_TASK, MOVIE, USER, Kind, RecomputeMar
 
 log = structlog.get_logger("marquee.ratings.events")
 
+# How long a drain waits before it starts, gathering the changes made meanwhile into its batches.
+# Movie aggregates have a freshness goal (visible within 2 s): at once. A user's statistics
+# are recomputed from all the user's ratings, so an active rater would otherwise cost one
+# aggregation over them per drain: they are gathered for a few seconds.
+DRAIN_DELAY_SECONDS: dict[Kind, float | None] = {MOVIE: None, USER: 3.0}
+
 
 async def _schedule(subjects: Mapping[Kind, Sequence[str]]) -> None:
     """Queue the subjects in Redis and enqueue a drain of each kind that has none queued yet."""
@@ -29,7 +35,7 @@ async def _schedule(subjects: Mapping[Kind, Sequence[str]]) -> None:
         log.warning("recompute_not_queued", kinds=sorted(subjects), error=type(exc).__name__)
         return
     for kind in kinds:
-        if not await enqueue_task(DRAIN_TASK, [kind]):
+        if not await enqueue_task(DRAIN_TASK, [kind], DRAIN_DELAY_SECONDS[kind]):
             await queue.release(kind)
 
 

@@ -99,11 +99,12 @@ class AggregateService:
     # -- the tasks' work ----------------------------------------------------------------------
 
     async def drain(self, kind: Kind) -> int:
-        """Recompute the subjects queued in Redis, in batches, until none is left; returns how many.
+        """Recompute the subjects queued in Redis, in batches; returns how many.
 
         The "drain queued" flag is cleared first, so a change queued from then on enqueues
-        another drain (the worker's other process may run it meanwhile: they take disjoint
-        subjects, and the marks' sequence numbers keep a movie taken by both exact).
+        another drain: this one stops at the first batch that is not full, leaving what was
+        queued meanwhile to that drain (the worker's other process may run it at the same time:
+        they take disjoint subjects, and verified writes keep a movie taken by both exact).
         """
         await self._queue.release(kind)
         processed = 0
@@ -114,11 +115,13 @@ class AggregateService:
                 await self._queue.put_back(kind, batch)
                 raise
             processed += len(batch)
+            if len(batch) < DRAIN_BATCH_SIZE:
+                break
         return processed
 
     async def recompute_movies(self, movie_ids: Sequence[str], *, force: bool = False) -> dict[str, MovieAggregate]:
-        """Recompute and write the movies' aggregates: per pass one aggregation, one bulk write of
-        the aggregates that differ from the stored ones (every one with ``force``) and one to verify."""
+        """Recompute and write the movies' aggregates: per pass one aggregation and one bulk write
+        of the aggregates that differ from the stored ones (every one with ``force``)."""
 
         async def publish(aggregates: dict[str, MovieAggregate], first: bool) -> None:
             await set_rating_aggregates(
@@ -147,10 +150,14 @@ class AggregateService:
         compute: Callable[[Sequence[str]], Awaitable[dict[str, V]]],
         publish: Callable[[dict[str, V], bool], Awaitable[None]],
     ) -> dict[str, V]:
-        """Compute, write, then compute again to verify: a subject whose verified value differs
-        from what was written (a change, or another recompute's older result written over ours)
-        goes round again. For the verified ones, the rating tokens and marks read *before* the
-        computation are settled: a change that came later keeps its token or moved its mark."""
+        """Compute and write, then settle the rating tokens and marks read *before* computing.
+
+        Two recomputes of one subject may overlap (two drains, a drain and the reconcile), and
+        the older result may be written last. Whoever settles a shared token second finds it
+        gone and computes again, after the other's write; a delete meanwhile moves the mark's
+        ``seq``, which sends the subject round again too. A subject with no token to settle
+        has nothing to tell, so its result is verified by a second aggregation instead.
+        """
         results: dict[str, V] = {}
         todo = list(dict.fromkeys(subject_ids))
         for attempt in range(MAX_PASSES):
@@ -160,13 +167,20 @@ class AggregateService:
             tokens = await self._pending.tokens(kind, todo)
             values = await compute(todo)
             await publish(values, attempt == 0)
-            verified = await compute(todo)
+            results.update(values)
+            unguarded = [subject_id for subject_id in todo if subject_id not in tokens]
+            verified = await compute(unguarded) if unguarded else {}
             results.update(verified)
-            settled = [subject_id for subject_id in todo if verified[subject_id] == values[subject_id]]
-            await self._pending.clear(kind, [token for subject_id in settled for token in tokens.get(subject_id, ())])
-            changed = set(await self._marks.settle(kind, seqs, settled))
-            todo = [subject_id for subject_id in todo if subject_id in changed or subject_id not in settled]
+            again = {subject_id for subject_id in unguarded if verified[subject_id] != values[subject_id]}
+            settled = [subject_id for subject_id in todo if subject_id not in again]
+            held = [token for subject_id in settled for token in tokens.get(subject_id, ())]
+            if await self._pending.clear(kind, held) < len(held):
+                # another recompute settled some of these meanwhile: its write may be the later one
+                again |= {subject_id for subject_id in settled if subject_id in tokens}
+            again |= set(await self._marks.settle(kind, seqs, settled))
+            todo = [subject_id for subject_id in todo if subject_id in again]
         if todo:
+            # their marks stay pending or their change queued them again: a later drain or the sweep
             log.info("recompute_still_changing", kind=kind, subject_ids=todo[:20])
         return results
 

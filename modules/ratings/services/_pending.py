@@ -2,9 +2,10 @@
 
 A PUT stores its rating with a fresh ObjectId in ``pending_movie`` and ``pending_user``: the
 change and its durable mark are one single-document write. A recompute reads the tokens of its
-subjects *before* it reads the ratings, and once what it wrote is verified it clears exactly
+subjects *before* it reads the ratings, and once it has written the result it clears exactly
 those tokens (``_id`` and token must still match), so a rating written again meanwhile keeps
-its new token and is computed again. Tokens left behind (a lost drain, a killed worker) are
+its new token and is computed again; a token already cleared tells that another recompute of
+the subject overlapped (see ``AggregateService._recompute``). Tokens left behind (a lost drain, a killed worker) are
 found by the sweep through a partial index; the ObjectId's time says how old they are.
 """
 
@@ -48,15 +49,17 @@ class PendingRatings:
             found.setdefault(str(doc[subject]), []).append((doc["_id"], doc[field]))
         return found
 
-    async def clear(self, kind: Kind, tokens: Sequence[Token]) -> None:
-        """Clear the tokens that are still the ones read (one bulk write)."""
+    async def clear(self, kind: Kind, tokens: Sequence[Token]) -> int:
+        """Clear the tokens that are still the ones read (one bulk write); returns how many were.
+        A token that was not is gone already (settled by another recompute) or was replaced."""
         if not tokens:
-            return
+            return 0
         field = FIELDS[kind][1]
-        await Rating.get_pymongo_collection().bulk_write(
+        result = await Rating.get_pymongo_collection().bulk_write(
             [UpdateOne({"_id": rating_id, field: token}, {"$unset": {field: ""}}) for rating_id, token in tokens],
             ordered=False,
         )
+        return result.modified_count
 
     async def subjects(self, kind: Kind, marked_before: datetime | None, limit: int) -> list[str]:
         """Distinct subjects with a pending token (older than ``marked_before`` when given; the

@@ -3,6 +3,7 @@ the catalog's bulk write of aggregates (only what differs is written; caches fol
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import httpx
@@ -11,7 +12,7 @@ import pytest
 from app.kernel import runtime
 from modules.catalog import set_rating_aggregates
 from modules.ratings import events
-from modules.ratings.services import MOVIE, USER, AggregateService, RecomputeQueue
+from modules.ratings.services import MOVIE, USER, AggregateService, MovieAggregate, RecomputeQueue
 from tests.integration.accounts import Account, create_account
 from tests.integration.ratings.conftest import (
     MISSING_ID,
@@ -27,7 +28,7 @@ from tests.integration.ratings.conftest import (
 def no_drain_tasks(monkeypatch: pytest.MonkeyPatch) -> None:
     """The drains here run in the test: none is sent to a worker (the session's may be running)."""
 
-    async def keep_queued(name: str, args: list[Any]) -> bool:
+    async def keep_queued(name: str, args: list[Any], countdown: float | None = None) -> bool:
         return True
 
     monkeypatch.setattr(events, "enqueue_task", keep_queued)
@@ -129,3 +130,39 @@ async def test_many_raters_of_one_movie_end_exact_after_one_drain(
         "count": 4,
         "distribution": distribution(s2=1, s4=1, s6=1, s9=1),
     }
+
+
+async def test_an_older_result_written_last_is_caught_and_computed_again(
+    api: httpx.AsyncClient,
+    member: Account,
+    other_member: Account,
+    make_movie: MakeMovie,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Two recomputes of one movie overlap: the first reads the ratings, then a new rating comes
+    and a second recompute writes and settles everything, then the first writes its older result.
+    The first finds its token settled by the other, so it computes again: the newer result wins."""
+    movie = await make_movie()
+    await rate(api, member, movie["id"], 3)
+    original = AggregateService.compute_movies
+    overlapped = False
+
+    async def overlapping(movie_ids: Sequence[str]) -> dict[str, MovieAggregate]:
+        nonlocal overlapped
+        result = await original(movie_ids)
+        if not overlapped:
+            overlapped = True
+            await rate(api, other_member, movie["id"], 9)
+            await AggregateService(runtime.current().redis).recompute_movies(movie_ids)
+            assert (await movie_rating(api, member, movie["id"]))["count"] == 2
+        return result
+
+    monkeypatch.setattr(AggregateService, "compute_movies", staticmethod(overlapping))
+    await AggregateService(runtime.current().redis).recompute_movies([movie["id"]])
+    assert overlapped
+    assert await movie_rating(api, member, movie["id"]) == {
+        "average": 6.0,
+        "count": 2,
+        "distribution": distribution(s3=1, s9=1),
+    }
+    assert [pending for pending in await pending_recomputes() if pending.startswith("movie:")] == []

@@ -62,8 +62,8 @@ def private_queue(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """Route this test's recompute tasks to a queue no session worker consumes."""
     queue = f"ratings-test-{uuid.uuid4().hex[:8]}"
 
-    async def to_private_queue(name: str, args: list[Any]) -> bool:
-        await asyncio.to_thread(current_app.send_task, name, args=args, queue=queue)
+    async def to_private_queue(name: str, args: list[Any], countdown: float | None = None) -> bool:
+        await asyncio.to_thread(current_app.send_task, name, args=args, countdown=countdown, queue=queue)
         return True
 
     monkeypatch.setattr(events, "enqueue_task", to_private_queue)
