@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -22,6 +23,7 @@ from modules.identity.errors import InvalidToken
 ALGORITHM = "HS256"
 REQUIRED_CLAIMS = ["exp", "iat", "nbf", "sub", "jti", "iss", "aud"]
 TokenType = Literal["access", "refresh"]
+VERIFIED_ACCESS_TOKENS = 4096  # access tokens whose verification a process remembers
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +52,7 @@ class TokenCodec:
         self._issuer = issuer
         self._audience = audience
         self._ttl: dict[TokenType, int] = {"access": access_ttl, "refresh": refresh_ttl}
+        self._verified: dict[str, tuple[TokenClaims, float]] = {}
 
     @classmethod
     def from_settings(cls, settings: Settings) -> TokenCodec:
@@ -90,7 +93,29 @@ class TokenCodec:
         return IssuedToken(token=token, claims=claims)
 
     def decode(self, token: str, expected: TokenType) -> TokenClaims:
-        """Verify signature, algorithm, registered claims and type, or raise ``InvalidToken``."""
+        """Verify signature, algorithm, registered claims and type, or raise ``InvalidToken``.
+
+        An access token verified before is not verified again (every request carries one): its
+        claims are remembered, bounded, and only its expiry is checked again (signature,
+        issuer, audience and type cannot change, and ``nbf``/``iat`` once passed stay passed).
+        Whether its session still stands is never remembered here (``AuthState`` decides).
+        """
+        if expected != "access":
+            return self._verify(token, expected)
+        remembered = self._verified.get(token)
+        if remembered is not None:
+            claims, expires = remembered
+            if time.time() < expires:
+                return claims
+            del self._verified[token]
+            raise InvalidToken()
+        claims = self._verify(token, expected)
+        if len(self._verified) >= VERIFIED_ACCESS_TOKENS:
+            del self._verified[next(iter(self._verified))]
+        self._verified[token] = (claims, claims.expires_at.timestamp())
+        return claims
+
+    def _verify(self, token: str, expected: TokenType) -> TokenClaims:
         try:
             payload = jwt.decode(
                 token,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 from litestar import Controller, Response, delete, get, patch, post
 from litestar.datastructures import ResponseHeader
@@ -19,6 +19,7 @@ from modules.catalog.deps import provide_movie_list_filters, provide_movie_listi
 from modules.catalog.schemas import MovieCreate, MovieDetail, MovieListFilters, MovieListItem, MovieUpdate
 from modules.catalog.services import MovieListing, MovieService
 from modules.catalog.services._detail_bytes import cached_detail_json
+from modules.catalog.services._page_bytes import cached_page_json
 from modules.identity import BEARER, Principal, provide_principal, requires_permission
 
 _ENTITY_TAG = re.compile(r'\s*(?:W/)?"([^"]*)"\s*')
@@ -76,7 +77,7 @@ class MovieController(Controller):
         listing: NamedDependency[MovieListing],
         filters: NamedDependency[MovieListFilters],
         paging: NamedDependency[PageParams],
-    ) -> Page[MovieListItem]:
+    ) -> Response[Page[MovieListItem]]:
         """Every filter is optional and they combine (AND). ``genre`` may repeat: a movie must have all
         of them. ``min_rating``/``max_rating`` only match rated movies. Without ``sort``, a ``q`` search
         is ranked by relevance (title matches weigh 3x, then newest id first), anything else by
@@ -84,7 +85,11 @@ class MovieController(Controller):
         lowest ratings and movies without a release date sort before every date. Unknown or repeated
         query parameters, malformed ids (``genre``, ``director``, ``actor``, ``created_by``) and values
         outside their range are 422 VALIDATION_ERROR with ``details.fields``."""
-        return await listing.page(filters, paging)
+        cached = await cached_page_json(filters, paging)
+        if cached is not None:
+            # a hot page's cached JSON document as stored: no validation, no re-serialisation
+            return cast("Response[Page[MovieListItem]]", Response(cached, media_type=MediaType.JSON))
+        return Response(await listing.page(filters, paging))
 
     @post(
         "/",

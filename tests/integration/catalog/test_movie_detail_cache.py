@@ -68,3 +68,28 @@ async def test_a_corrupt_cache_entry_is_not_served(api: httpx.AsyncClient, membe
         assert response.status_code == 200
         assert response.json() == movie
         assert response.headers["etag"] == '"1"'
+
+
+def page_hits() -> float:
+    labels = {"namespace": "movie-list", "result": "hit"}
+    return REGISTRY.get_sample_value("marquee_cache_requests_total", labels) or 0.0
+
+
+async def test_a_cached_listing_page_is_the_same_answer_until_a_write(
+    api: httpx.AsyncClient, member: Account, refs: References
+) -> None:
+    await create_movie(api, member, refs, "Moana")
+    await create_movie(api, member, refs, "Brave")
+    first = await api.get("/v1/movies", headers=member.headers)  # a miss: read, then cached
+    hits = page_hits()
+    cached = await api.get("/v1/movies", headers=member.headers)
+    assert page_hits() == hits + 1
+    assert cached.status_code == 200
+    assert cached.headers["content-type"] == "application/json"
+    assert cached.json() == first.json()
+    assert cached.json()["total"] == 2
+
+    await create_movie(api, member, refs, "Coco")
+    fresh = await api.get("/v1/movies", headers=member.headers)
+    assert fresh.json()["total"] == 3
+    assert {item["title"] for item in fresh.json()["data"]} == {"Moana", "Brave", "Coco"}
