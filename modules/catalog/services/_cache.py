@@ -19,6 +19,7 @@ from app.kernel.cache import Cache
 DETAIL_NAMESPACE = "movie"
 LIST_NAMESPACE = "movie-list"
 TOTAL_NAMESPACE = "movie-total"
+RANKING_NAMESPACE = "movie-ranking"
 STAMP_NAMESPACE = "movie-stamp"
 LIST_STAMP_KEY = "listing"
 # totals: which movies match changes with movie writes (all filters) and with rating aggregates
@@ -56,18 +57,32 @@ class MovieCache:
     async def put_page(self, key: str, stamp: str, page: dict[str, Any]) -> None:
         await self._cache.set(LIST_NAMESPACE, f"{key}:{stamp}", page, ttl=LIST_TTL_SECONDS)
 
+    async def _members_stamp(self, rating_filtered: bool) -> str:
+        stamp = await self._stamp(MEMBERS_STAMP_KEY)
+        if rating_filtered:
+            stamp = f"{stamp}.{await self._stamp(RATINGS_STAMP_KEY)}"
+        return stamp
+
     async def get_total(self, key: str, *, rating_filtered: bool) -> tuple[str, int | None]:
         """``(stamp, cached total of the filter set ``key`` or None)``: a total is exact while its
         stamp is, since every movie write replaces the members stamp, and every changed rating
         aggregate the ratings stamp (part of the stamp of the totals of rating filters only)."""
-        stamp = await self._stamp(MEMBERS_STAMP_KEY)
-        if rating_filtered:
-            stamp = f"{stamp}.{await self._stamp(RATINGS_STAMP_KEY)}"
+        stamp = await self._members_stamp(rating_filtered)
         value = await self._cache.get(TOTAL_NAMESPACE, f"{key}:{stamp}")
         return stamp, value if isinstance(value, int) and not isinstance(value, bool) else None
 
     async def put_total(self, key: str, stamp: str, total: int) -> None:
         await self._cache.set(TOTAL_NAMESPACE, f"{key}:{stamp}", total, ttl=TOTAL_TTL_SECONDS)
+
+    async def get_ranking(self, key: str, *, rating_filtered: bool) -> tuple[str, list[str] | None]:
+        """``(stamp, the ids of a relevance-ranked search in order, or None)``, stamped like a
+        total: relevance depends on titles and synopses only, which only movie writes change."""
+        stamp = await self._members_stamp(rating_filtered)
+        value = await self._cache.get(RANKING_NAMESPACE, f"{key}:{stamp}")
+        return stamp, [str(item) for item in value] if isinstance(value, list) else None
+
+    async def put_ranking(self, key: str, stamp: str, ids: list[str]) -> None:
+        await self._cache.set(RANKING_NAMESPACE, f"{key}:{stamp}", ids, ttl=TOTAL_TTL_SECONDS)
 
     @property
     def backend(self) -> Cache:

@@ -16,7 +16,7 @@ import hashlib
 from datetime import datetime
 from typing import Any
 
-from bson import json_util
+from bson import ObjectId, json_util
 
 from app.kernel.pagination import Page, PageParams
 from modules.catalog.documents import Movie, RatingAggregate
@@ -94,9 +94,12 @@ class MovieListing:
     async def _read_page(self, filters: MovieListFilters, paging: PageParams) -> Page[MovieListItem]:
         query = plan_movie_query(filters)
         filter_key = total_cache_key(filters)
-        documents, total = await asyncio.gather(
-            self._windowed_documents(filter_key, query, paging), self._total(filter_key, query)
-        )
+        if query.sort is None:
+            documents, total = await self._ranked_documents(filter_key, query, paging)
+        else:
+            documents, total = await asyncio.gather(
+                self._windowed_documents(filter_key, query, paging), self._total(filter_key, query)
+            )
         items = [_item(raw) for raw in documents]
         return Page[MovieListItem](data=items, page=paging.page, page_size=paging.page_size, total=total)
 
@@ -119,6 +122,28 @@ class MovieListing:
                 await windows.put(key, last)
         return documents
 
+    async def _ranked_documents(
+        self, filter_key: str, query: MovieQuery, paging: PageParams
+    ) -> tuple[list[dict[str, Any]], int]:
+        """A relevance-ranked page and its total: the ranking (every matching id in order) is
+        computed once per members stamp and cached; a page is then the lookup of its ids."""
+        stamp, ranking = await self._cache.get_ranking(filter_key, rating_filtered=_rating_filtered(query))
+        if ranking is None:
+            pipeline = listing_pipeline(query, {"_id": 1})
+            ranking = [str(raw["_id"]) for raw in await (await _collection().aggregate(pipeline)).to_list()]
+            await self._cache.put_ranking(filter_key, stamp, ranking)
+        page_ids = [ObjectId(value) for value in ranking[paging.skip : paging.skip + paging.limit]]
+        if not page_ids:
+            return [], len(ranking)
+        pipeline = [
+            {"$match": {"_id": {"$in": page_ids}}},
+            *name_lookup_stages("genres"),
+            {"$project": PAGE_PROJECTION},
+        ]
+        found = {raw["_id"]: raw for raw in await (await _collection().aggregate(pipeline)).to_list()}
+        # a movie deleted since is simply absent until the next write replaced the stamp
+        return [found[oid] for oid in page_ids if oid in found], len(ranking)
+
     @staticmethod
     async def _documents(query: MovieQuery, paging: PageParams) -> list[dict[str, Any]]:
         pipeline = listing_pipeline(query, PAGE_PROJECTION, skip=paging.skip, limit=paging.limit)
@@ -129,8 +154,7 @@ class MovieListing:
 
     async def _total(self, key: str, query: MovieQuery) -> int:
         """The exact total, from the cache while no write has replaced its stamp."""
-        rating_filtered = "rating_sort" in query.primary or "rating_sort" in query.residual
-        stamp, cached = await self._cache.get_total(key, rating_filtered=rating_filtered)
+        stamp, cached = await self._cache.get_total(key, rating_filtered=_rating_filtered(query))
         if cached is not None:
             return cached
         total = await count_matching(query)
@@ -139,6 +163,10 @@ class MovieListing:
 
     async def count(self, filters: MovieListFilters) -> int:
         return await self._total(total_cache_key(filters), plan_movie_query(filters))
+
+
+def _rating_filtered(query: MovieQuery) -> bool:
+    return "rating_sort" in query.primary or "rating_sort" in query.residual
 
 
 def _item(raw: dict[str, Any]) -> MovieListItem:

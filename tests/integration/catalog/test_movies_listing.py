@@ -385,3 +385,22 @@ async def test_rating_writes_keep_other_totals_and_refresh_rating_totals(
     assert (await list_movies(api, member, everything))["total"] == all_before
     await set_rating_aggregate(barbie, None, 0, {})
     assert (await list_movies(api, member, rated))["total"] == rated_before + 1
+
+
+async def test_cached_rankings_follow_writes(
+    api: httpx.AsyncClient, member: Account, admin: Account, catalog: Catalog
+) -> None:
+    # a relevance ranking is cached per stamp: edits and deletions after it must show at once
+    query = [("q", "ocean"), ("page_size", 1)]
+    first = await list_movies(api, member, [*query, ("page", 1)])
+    assert first == await list_movies(api, member, [*query, ("page", 1)])
+    assert (first["total"], catalog.title_of(first["data"][0]["id"])) == (3, "The Ocean Thriller")
+    barbie = f"/v1/movies/{catalog.id_of('Barbie')}"
+    assert (await api.patch(barbie, json={"title": "Ocean Ocean"}, headers=admin.headers)).status_code == 200
+    after_edit = await list_movies(api, member, [*query, ("page", 1)])
+    assert (after_edit["data"][0]["id"], after_edit["data"][0]["title"]) == (catalog.id_of("Barbie"), "Ocean Ocean")
+    assert (await api.delete(barbie, headers=admin.headers)).status_code == 204
+    walked = [(await list_movies(api, member, [*query, ("page", page)]))["data"] for page in (1, 2, 3)]
+    assert [catalog.title_of(items[0]["id"]) for items in walked[:2]] == ["The Ocean Thriller", "Moana"]
+    assert walked[2] == []
+    assert (await list_movies(api, member, [*query, ("page", 3)]))["total"] == 2
