@@ -152,11 +152,24 @@ class RatingService:
 
     @staticmethod
     async def _page(query: dict[str, Any], sort: RatingSort, page: PageParams) -> tuple[list[Rating], int]:
-        total = await Rating.find(query).count()
-        if page.skip >= total:
-            return [], total
-        ratings = await Rating.find(query).sort(SORTS[sort]).skip(page.skip).limit(page.limit).to_list()
-        return ratings, total
+        """One page and the total in one command: a ``$facet`` over the indexed ``$match``."""
+        pipeline: list[dict[str, Any]] = [
+            {"$match": query},
+            {
+                "$facet": {
+                    "total": [{"$count": "n"}],
+                    "data": [
+                        {"$sort": dict(SORTS[sort])},
+                        {"$skip": page.skip},
+                        {"$limit": page.limit},
+                    ],
+                }
+            },
+        ]
+        cursor = await Rating.get_pymongo_collection().aggregate(pipeline)
+        result = (await cursor.to_list())[0]
+        total = int(result["total"][0]["n"]) if result["total"] else 0
+        return [Rating.model_validate(raw) for raw in result["data"]], total
 
     async def remove_movie_ratings(self, movie_id: str) -> list[str]:
         """Delete every rating of a (deleted) movie; returns the users who had rated it."""
