@@ -24,6 +24,11 @@ from app.kernel.settings import Settings
 log = structlog.get_logger("marquee.runtime")
 
 MONGO_TIMEOUT_MS = 3000
+# Also the driver's heartbeat timeout: a server busy answering one long query (the embedded
+# SecantusDB answers a 100k-row export's first batch in ~25 s) must not be declared down, which
+# would cancel every operation in flight. A stopped server refuses connections at once, so
+# failing fast (serverSelectionTimeoutMS) is unaffected.
+MONGO_CONNECT_TIMEOUT_MS = 30_000
 REDIS_TIMEOUT_SECONDS = 2.0
 
 
@@ -58,7 +63,7 @@ def make_mongo_client(url: str) -> AsyncMongoClient[dict[str, object]]:
         url,
         tz_aware=True,
         serverSelectionTimeoutMS=MONGO_TIMEOUT_MS,
-        connectTimeoutMS=MONGO_TIMEOUT_MS,
+        connectTimeoutMS=MONGO_CONNECT_TIMEOUT_MS,
         socketTimeoutMS=30_000,
         appname="marquee",
     )
