@@ -52,6 +52,8 @@ def _groups(_: click.Context, __: click.Parameter, value: str) -> set[str]:
               help="Longest wait for the servers to go idle after a case.")  # fmt: skip
 @click.option("--keep-data", is_flag=True, help="Keep each size's data directory (printed).")
 @click.option("--seed", type=int, default=2026, show_default=True, help="The generator's seed.")
+@click.option("--include", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
+              help="An earlier result file whose other sizes are reported (and judged) with this run's.")  # fmt: skip
 @click.option("--output", type=click.Path(file_okay=False, path_type=Path), default=ROOT / "bench" / "results",
               show_default=True)  # fmt: skip
 def cli(
@@ -71,6 +73,7 @@ def cli(
     settle_timeout: float,
     keep_data: bool,
     seed: int,
+    include: Path | None,
     output: Path,
 ) -> None:
     """Benchmark Marquee: generated catalogs at each size on fresh embedded servers, HTTP load from
@@ -99,6 +102,7 @@ def cli(
             keep_data=keep_data,
             output=output,
             seed=seed,
+            include=include,
         )
     )
 

@@ -56,6 +56,7 @@ class Options:
     keep_data: bool
     output: Path
     seed: int
+    include: Path | None = None
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -134,7 +135,15 @@ class Bench:
             report.write({"machine": machine, "cases": self.cases, "goals": {}}, partial)
         machine["load_average_end"] = [round(value, 2) for value in os.getloadavg()]
         machine["wall_seconds"] = round(time.time() - started, 1)
-        result = {"machine": machine, "cases": self.cases, "goals": report.goals(self.cases, self.options.sizes)}
+        cases, sizes = self.cases, self.options.sizes
+        if self.options.include is not None:
+            # sizes measured by an earlier run of the same harness (say, 1k), reported side by side
+            earlier = json.loads(self.options.include.read_text())
+            kept = [case for case in earlier["cases"] if case["size"] not in sizes]
+            machine["included_from"] = {"file": self.options.include.name, "machine": earlier["machine"]}
+            cases = kept + cases
+            sizes = sorted({case["size"] for case in kept} | set(sizes))
+        result = {"machine": machine, "cases": cases, "goals": report.goals(cases, sizes)}
         path = report.write(result, self.options.output)
         report.print_report(result, self.console)
         self.console.print(f"written: {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
