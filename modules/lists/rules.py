@@ -74,10 +74,11 @@ def listing_sort(sort: ListSort) -> list[tuple[str, SortDirection]]:
     return [("date_added", direction), ("_id", direction)]
 
 
-def listing_hint(country: str | None) -> str:
-    """The index a listing walks: its keys are the filter's fields, then the sort's.
+def listing_index(country: str | None) -> str:
+    """The index that serves a listing: its keys are the filter's fields, then the sort's.
 
-    Named explicitly so the planner never settles for the unique ``(user, list, movie)`` index
-    plus an in-memory sort.
+    The query names no ``hint``: the planner picks this index by its equality prefix and sort
+    (on MongoDB as on the embedded server), and the embedded SecantusDB walks a hinted index
+    whole (1.5 s for 24 000 entries against 1 ms unhinted, measured).
     """
     return "list_entries_user_list_country_date" if country is not None else "list_entries_user_list_date"

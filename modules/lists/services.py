@@ -27,7 +27,6 @@ from modules.lists.rules import (
     ListSort,
     ensure_available,
     listing_filter,
-    listing_hint,
     listing_sort,
     parse_object_id,
 )
@@ -134,12 +133,11 @@ class ListService:
     ) -> tuple[list[PageEntry], int]:
         """One page of a list and the list's total: a fixed number of queries whatever the page size.
 
-        One find walking the listing index (hinted), one count on the same index (skipped when
+        One find walking the listing index (see ``listing_index``), one count on the same index (skipped when
         the page shows the end), one batched catalog read for titles and years.
         """
         _required_country(list_name, country)
         query = listing_filter(owner_id, list_name, country)
-        hint = listing_hint(country)
         collection = ListEntry.get_pymongo_collection()
         cursor = collection.find(
             query,
@@ -147,13 +145,12 @@ class ListService:
             sort=listing_sort(sort),
             skip=params.skip,
             limit=params.limit,
-            hint=hint,
         )
         entries = await cursor.to_list()
         if 0 < len(entries) < params.limit or (not entries and params.skip == 0):
             total = params.skip + len(entries)
         else:
-            total = await collection.count_documents(query, hint=hint)
+            total = await collection.count_documents(query)
         movies = await self._catalog.get_movie_summaries([str(entry["movie_id"]) for entry in entries])
         listed = []
         for entry in entries:

@@ -13,7 +13,7 @@ from modules.lists.rules import (
     ListName,
     ensure_available,
     listing_filter,
-    listing_hint,
+    listing_index,
     listing_sort,
     parse_object_id,
 )
@@ -85,7 +85,7 @@ def test_document_indexes_equal_the_migration_indexes() -> None:
 @pytest.mark.parametrize("country", [None, "BR"])
 def test_listing_walks_an_index_of_its_filter_then_its_sort(country: str | None) -> None:
     declared = {index.document["name"]: list(index.document["key"]) for index in ListEntry.Settings.indexes}
-    keys = declared[listing_hint(country)]
+    keys = declared[listing_index(country)]
     filter_fields = list(listing_filter("u1", ListName.SAVED_MOVIES, country))
     sort_fields = [field for field, _ in listing_sort("date_added")]
     assert keys == filter_fields + sort_fields
