@@ -59,6 +59,8 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
 # commit (~7 ms on the embedded server), so a per-row-count schedule would cost a 100k-row export
 # a thousand of them; once a second costs nothing and still moves the client's progress bar
 PROGRESS_INTERVAL_SECONDS = 1.0
+# however short the heartbeat period is configured, the beats never become a tight write loop
+MIN_PROGRESS_INTERVAL_SECONDS = 0.05
 Outcome = Literal["succeeded", "failed", "skipped", "lost"]
 Progress = Callable[[int], Awaitable[None]]
 
@@ -284,7 +286,7 @@ class _ProgressTracker:
         self._builder = builder
         self._claim = claim
         self._total = total
-        self._interval = min(PROGRESS_INTERVAL_SECONDS, builder.heartbeat_seconds)
+        self._interval = max(MIN_PROGRESS_INTERVAL_SECONDS, min(PROGRESS_INTERVAL_SECONDS, builder.heartbeat_seconds))
         self._delay = builder.row_delay_seconds
         self._rows = 0
         self._task: asyncio.Task[None] | None = None

@@ -59,7 +59,9 @@ async def test_a_drain_recomputes_many_movies_in_batches_and_settles_their_marks
     service = AggregateService(runtime.current().redis)
     # no worker runs in this test: the listener queued every movie and both users in Redis
     assert await service.drain(MOVIE) == 5
-    assert await service.drain(USER) == 2
+    # a user drain an earlier test queued with its 3 s delay may still fire in the session's
+    # worker and take some of these users from the shared Redis set first: the end state decides
+    assert await service.drain(USER) <= 2
     assert await service.drain(MOVIE) == 0
     assert await movie_rating(api, member, movies[0]["id"]) == {
         "average": 5.5,
