@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from pymongo import IndexModel
 from pymongo.database import Database
@@ -25,3 +25,15 @@ def drop_indexes(db: Database, collection: str, indexes: Sequence[IndexModel]) -
         except OperationFailure as exc:
             if exc.code not in (INDEX_NOT_FOUND, NAMESPACE_NOT_FOUND):
                 raise
+
+
+def create_index_sets(db: Database, indexes: Mapping[str, Sequence[IndexModel]]) -> None:  # type: ignore[type-arg]
+    """``create_indexes`` for each collection of a migration's ``{collection: indexes}``."""
+    for collection, models in indexes.items():
+        create_indexes(db, collection, models)
+
+
+def drop_index_sets(db: Database, indexes: Mapping[str, Sequence[IndexModel]]) -> None:  # type: ignore[type-arg]
+    """``drop_indexes`` for each collection of a migration's ``{collection: indexes}``."""
+    for collection, models in indexes.items():
+        drop_indexes(db, collection, models)

@@ -5,7 +5,7 @@ window is a range on the sort key inside the equality)."""
 from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.database import Database
 
-from migrations.indexes import create_indexes, drop_indexes
+from migrations.indexes import create_index_sets, drop_index_sets
 
 name = "0202_catalog_listing_indexes"
 dependencies = ["0201_catalog_collections"]
@@ -27,10 +27,8 @@ INDEXES: dict[str, list[IndexModel]] = {
 
 
 def upgrade(db: Database) -> None:  # type: ignore[type-arg]
-    for collection, indexes in INDEXES.items():
-        create_indexes(db, collection, indexes)
+    create_index_sets(db, INDEXES)
 
 
 def downgrade(db: Database) -> None:  # type: ignore[type-arg]
-    for collection, indexes in INDEXES.items():
-        drop_indexes(db, collection, indexes)
+    drop_index_sets(db, INDEXES)

@@ -3,7 +3,7 @@
 from pymongo import ASCENDING, IndexModel
 from pymongo.database import Database
 
-from migrations.indexes import create_indexes, drop_indexes
+from migrations.indexes import create_index_sets, drop_index_sets
 
 name = "0402_rating_pending"
 dependencies = ["0401_ratings"]
@@ -25,10 +25,8 @@ INDEXES: dict[str, list[IndexModel]] = {
 
 
 def upgrade(db: Database) -> None:  # type: ignore[type-arg]
-    for collection, indexes in INDEXES.items():
-        create_indexes(db, collection, indexes)
+    create_index_sets(db, INDEXES)
 
 
 def downgrade(db: Database) -> None:  # type: ignore[type-arg]
-    for collection, indexes in INDEXES.items():
-        drop_indexes(db, collection, indexes)
+    drop_index_sets(db, INDEXES)

@@ -65,6 +65,16 @@ async def movie_exists(movie_id: str) -> bool:
     return await Movie.get_pymongo_collection().find_one({"_id": oid}, {"_id": 1}) is not None
 
 
+def _rating_fields(average: float | None, count: int, distribution: Mapping[str, int]) -> dict[str, Any]:
+    """The stored ``rating`` and ``rating_sort`` of an aggregate: ``average`` rounded to 1 decimal
+    and null while ``count`` is 0, ``distribution`` with all ten keys."""
+    full = empty_distribution()
+    full.update({key: int(value) for key, value in distribution.items() if key in full})
+    rounded = round(float(average), 1) if average is not None and count > 0 else None
+    rating = {"average": rounded, "count": int(count), "distribution": full}
+    return {"rating": rating, "rating_sort": rounded if rounded is not None else -1.0}
+
+
 async def set_rating_aggregate(
     movie_id: str, average: float | None, count: int, distribution: Mapping[str, int]
 ) -> None:
@@ -77,12 +87,8 @@ async def set_rating_aggregate(
     oid = parse_object_id(movie_id)
     if oid is None:
         return
-    full = empty_distribution()
-    full.update({key: int(value) for key, value in distribution.items() if key in full})
-    rounded = round(float(average), 1) if average is not None and count > 0 else None
-    rating = {"average": rounded, "count": int(count), "distribution": full}
     result = await Movie.get_pymongo_collection().update_one(
-        {"_id": oid}, {"$set": {"rating": rating, "rating_sort": rounded if rounded is not None else -1.0}}
+        {"_id": oid}, {"$set": _rating_fields(average, count, distribution)}
     )
     if result.modified_count:
         await movie_cache().rating_changed(str(oid))
@@ -103,11 +109,7 @@ async def set_rating_aggregates(
         oid = parse_object_id(movie_id)
         if oid is None:
             continue
-        full = empty_distribution()
-        full.update({key: int(value) for key, value in distribution.items() if key in full})
-        rounded = round(float(average), 1) if average is not None and count > 0 else None
-        rating = {"average": rounded, "count": int(count), "distribution": full}
-        wanted[oid] = {"rating": rating, "rating_sort": rounded if rounded is not None else -1.0}
+        wanted[oid] = _rating_fields(average, count, distribution)
     if not wanted:
         return 0
     collection = Movie.get_pymongo_collection()
