@@ -1,214 +1,27 @@
-"""Object storage: one interface, two real backends chosen by ``STORAGE_BACKEND``.
-
-- ``filesystem`` (default): files under ``$MARQUEE_DATA_DIR/storage/<key>``. A write goes to a
-  hidden temporary file in the target directory, is flushed and fsynced, then published with
-  ``os.replace`` (atomic on POSIX): a reader sees the old object or the new one, never a torn one.
-- ``s3``: any S3-compatible service (AWS S3, MinIO, moto) through boto3. Blocking calls run in a
-  worker thread. An S3 PUT or a completed multipart upload is itself the atomic publish (the
-  object appears whole or not at all); streams larger than one part go up as multipart uploads,
-  aborted on failure so no partial object or orphaned parts stay behind.
-
-Keys are relative POSIX paths of ``[A-Za-z0-9._-]`` segments, none starting with a dot (so no
-``..``, no hidden names, no absolute paths): the same key maps to the same place on both backends.
-"""
+"""The S3 backend: objects in one bucket of an S3-compatible service, through boto3 in worker threads."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
-import re
-import secrets
-from collections.abc import AsyncIterable, AsyncIterator, Iterable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any
 
-from app.kernel.settings import Settings
+from app.kernel.storage._base import (
+    CHUNK_SIZE,
+    ObjectNotFound,
+    Payload,
+    StorageUnavailable,
+    _chunks,
+    check_key,
+)
 
 if TYPE_CHECKING:
     from types_boto3_s3 import S3Client
 
-CHUNK_SIZE = 64 * 1024
 # S3 parts must be at least 5 MiB (except the last); bigger parts mean fewer round trips.
 MULTIPART_PART_SIZE = 8 * 1024 * 1024
-MAX_KEY_LENGTH = 512
-_SEGMENT = r"[A-Za-z0-9_-][A-Za-z0-9._-]*"
-_KEY = re.compile(rf"^{_SEGMENT}(?:/{_SEGMENT})*$")
-_TEMP_PREFIX = ".tmp-"
-
-Payload = bytes | AsyncIterable[bytes] | Iterable[bytes]
-
-
-class StorageError(Exception):
-    """Base of the storage errors (not HTTP errors: callers map them to their domain)."""
-
-
-class InvalidKey(StorageError, ValueError):
-    """The key is not a safe relative path."""
-
-
-class StorageUnavailable(StorageError):
-    """The storage service cannot be reached (connection refused, timed out)."""
-
-
-class ObjectNotFound(StorageError, KeyError):
-    """No object is stored under that key."""
-
-    def __init__(self, key: str) -> None:
-        super().__init__(key)
-        self.key = key
-
-    def __str__(self) -> str:
-        return f"no object stored under {self.key!r}"
-
-
-def check_key(key: str) -> str:
-    """Return ``key`` if it is a safe relative object key, else raise ``InvalidKey``."""
-    if not isinstance(key, str) or len(key) > MAX_KEY_LENGTH or not _KEY.fullmatch(key):
-        raise InvalidKey(f"invalid object key {key!r}")
-    return key
-
-
-@runtime_checkable
-class Storage(Protocol):
-    """What every backend offers. All methods are coroutines; none blocks the event loop."""
-
-    backend: str
-
-    async def put(self, key: str, data: Payload, content_type: str = "application/octet-stream") -> int:
-        """Store ``data`` (bytes, or a sync/async iterable of byte chunks) under ``key`` atomically,
-        replacing any previous object. Returns the number of bytes stored."""
-        ...
-
-    async def open(self, key: str, chunk_size: int = CHUNK_SIZE) -> AsyncIterator[bytes]:
-        """The object's bytes as a stream of chunks. Raises ``ObjectNotFound`` before streaming."""
-        ...
-
-    async def get(self, key: str) -> bytes:
-        """The whole object. Raises ``ObjectNotFound``."""
-        ...
-
-    async def delete(self, key: str) -> None:
-        """Remove the object; deleting a missing object is not an error."""
-        ...
-
-    async def exists(self, key: str) -> bool: ...
-
-    async def size(self, key: str) -> int:
-        """The object's size in bytes. Raises ``ObjectNotFound``."""
-        ...
-
-    async def presigned_url(self, key: str, expires: int) -> str | None:
-        """A time-limited URL a client can GET the object from directly, or ``None`` when the
-        backend cannot hand one out (the filesystem: serve the bytes instead)."""
-        ...
-
-
-async def _chunks(data: Payload) -> AsyncIterator[bytes]:
-    """Any payload as an async stream of non-empty byte chunks."""
-    if isinstance(data, bytes | bytearray | memoryview):
-        if data:
-            yield bytes(data)
-        return
-    if isinstance(data, AsyncIterable):
-        async for chunk in data:
-            if chunk:
-                yield bytes(chunk)
-        return
-    for chunk in data:
-        if chunk:
-            yield bytes(chunk)
-
-
-class FilesystemStorage:
-    """Objects as files under ``root``."""
-
-    backend = "filesystem"
-
-    def __init__(self, root: Path) -> None:
-        self.root = root.resolve()
-
-    def path_of(self, key: str) -> Path:
-        path = (self.root / check_key(key)).resolve()
-        if not path.is_relative_to(self.root) or path == self.root:
-            raise InvalidKey(f"invalid object key {key!r}")
-        return path
-
-    async def put(self, key: str, data: Payload, content_type: str = "application/octet-stream") -> int:
-        target = self.path_of(key)
-        await asyncio.to_thread(target.parent.mkdir, parents=True, exist_ok=True)
-        temp = target.parent / f"{_TEMP_PREFIX}{target.name}-{secrets.token_hex(8)}"
-        handle = await asyncio.to_thread(temp.open, "xb")
-        written = 0
-        try:
-            if isinstance(data, bytes | bytearray | memoryview):
-                written = await asyncio.to_thread(handle.write, data)
-            else:
-                async for chunk in _chunks(data):
-                    written += await asyncio.to_thread(handle.write, chunk)
-            await asyncio.to_thread(_flush_and_close, handle)
-            await asyncio.to_thread(os.replace, temp, target)
-        except BaseException:
-            handle.close()
-            with contextlib.suppress(FileNotFoundError):
-                temp.unlink()
-            raise
-        return written
-
-    async def open(self, key: str, chunk_size: int = CHUNK_SIZE) -> AsyncIterator[bytes]:
-        path = self.path_of(key)
-        try:
-            handle = await asyncio.to_thread(path.open, "rb")
-        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
-            raise ObjectNotFound(key) from None
-        return _read_file(handle, chunk_size)
-
-    async def get(self, key: str) -> bytes:
-        path = self.path_of(key)
-        try:
-            return await asyncio.to_thread(path.read_bytes)
-        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
-            raise ObjectNotFound(key) from None
-
-    async def delete(self, key: str) -> None:
-        path = self.path_of(key)
-        with contextlib.suppress(FileNotFoundError):
-            await asyncio.to_thread(path.unlink)
-
-    async def exists(self, key: str) -> bool:
-        return await asyncio.to_thread(self.path_of(key).is_file)
-
-    async def size(self, key: str) -> int:
-        path = self.path_of(key)
-        try:
-            stat = await asyncio.to_thread(path.stat)
-        except (FileNotFoundError, NotADirectoryError):
-            raise ObjectNotFound(key) from None
-        if not path.is_file():
-            raise ObjectNotFound(key)
-        return stat.st_size
-
-    async def presigned_url(self, key: str, expires: int) -> str | None:
-        check_key(key)
-        return None
-
-
-def _flush_and_close(handle: IO[bytes]) -> None:
-    try:
-        handle.flush()
-        os.fsync(handle.fileno())
-    finally:
-        handle.close()
-
-
-async def _read_file(handle: IO[bytes], chunk_size: int) -> AsyncIterator[bytes]:
-    try:
-        while chunk := await asyncio.to_thread(handle.read, chunk_size):
-            yield chunk
-    finally:
-        handle.close()
 
 
 @dataclass(frozen=True)
@@ -448,28 +261,3 @@ def _error_code(exc: Exception) -> str:
 
 def _is_missing(exc: Exception) -> bool:
     return _error_code(exc) in ("404", "NoSuchKey", "NotFound")
-
-
-def storage_from_settings(settings: Settings) -> Storage:
-    """The configured backend. One instance per configuration (the boto3 client is reused)."""
-    if settings.storage_backend == "s3":
-        return _s3_storage(
-            S3Config(
-                bucket=settings.s3_bucket,
-                endpoint_url=settings.s3_endpoint_url,
-                access_key_id=settings.s3_access_key_id,
-                secret_access_key=settings.s3_secret_access_key,
-                region=settings.s3_region,
-            )
-        )
-    return _filesystem_storage(settings.data_dir / "storage")
-
-
-@lru_cache(maxsize=8)
-def _s3_storage(config: S3Config) -> S3Storage:
-    return S3Storage(config)
-
-
-@lru_cache(maxsize=8)
-def _filesystem_storage(root: Path) -> FilesystemStorage:
-    return FilesystemStorage(root)
