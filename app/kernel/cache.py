@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from typing import Any
 
 import structlog
@@ -23,6 +24,8 @@ log = structlog.get_logger("marquee.cache")
 
 CACHE_EVENTS = Counter("marquee_cache_requests_total", "Cache lookups by namespace and result", ["namespace", "result"])
 PREFIX = "marquee:cache"
+# the first element of every list stored by ``set_sequence``: an empty sequence still exists
+_SEQUENCE_HEAD = "\x00sequence"
 
 # One round trip for a value keyed by a stamp (itself a cached JSON string): the two namespace
 # generations, the stamp, then the value. ARGV: prefix, stamp namespace, stamp key, namespace, key.
@@ -112,6 +115,41 @@ class Cache:
             await self._redis.set(await self._key(namespace, key), _dumps(value), ex=ttl or self._default_ttl)
         except RedisError as exc:
             log.warning("cache_unavailable", op="set", namespace=namespace, error=type(exc).__name__)
+
+    async def set_sequence(self, namespace: str, key: str, items: Sequence[str], ttl: int | None = None) -> None:
+        """Store ``items`` in order as a Redis list, so that :meth:`get_slice` reads a part of it
+        without the whole (an empty sequence is stored too: the list's head is a marker)."""
+        try:
+            full_key = await self._key(namespace, key)
+            async with self._redis.pipeline(transaction=True) as pipe:
+                pipe.delete(full_key)
+                pipe.rpush(full_key, _SEQUENCE_HEAD, *items)
+                pipe.expire(full_key, ttl or self._default_ttl)
+                await pipe.execute()
+        except RedisError as exc:
+            log.warning("cache_unavailable", op="set", namespace=namespace, error=type(exc).__name__)
+
+    async def get_slice(self, namespace: str, key: str, start: int, stop: int) -> tuple[int, list[str]] | None:
+        """``(length, items[start:stop])`` of a sequence stored by :meth:`set_sequence`, in one
+        round trip after the generation's; ``None`` on a miss or when Redis cannot answer."""
+        try:
+            full_key = await self._key(namespace, key)
+            async with self._redis.pipeline(transaction=False) as pipe:
+                pipe.lindex(full_key, 0)
+                pipe.llen(full_key)
+                # the head is the marker: items[i] is at index i + 1, and LRANGE's stop is inclusive
+                # (so items[start:stop] is LRANGE start + 1 .. stop, empty when stop <= start)
+                pipe.lrange(full_key, start + 1, stop)
+                head, length, items = await pipe.execute()
+        except RedisError as exc:
+            log.warning("cache_unavailable", op="get", namespace=namespace, error=type(exc).__name__)
+            CACHE_EVENTS.labels(namespace, "error").inc()
+            return None
+        if head != _SEQUENCE_HEAD:
+            CACHE_EVENTS.labels(namespace, "miss").inc()
+            return None
+        CACHE_EVENTS.labels(namespace, "hit").inc()
+        return int(length) - 1, [str(item) for item in items]
 
     async def delete(self, namespace: str, key: str) -> None:
         try:

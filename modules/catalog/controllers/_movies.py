@@ -18,8 +18,7 @@ from app.kernel.pagination import Page, PageParams, provide_page_params
 from modules.catalog.deps import provide_movie_list_filters, provide_movie_listing, provide_movie_service
 from modules.catalog.schemas import MovieCreate, MovieDetail, MovieListFilters, MovieListItem, MovieUpdate
 from modules.catalog.services import MovieListing, MovieService
-from modules.catalog.services._detail_bytes import cached_detail_json
-from modules.catalog.services._page_bytes import cached_page_json
+from modules.catalog.services._cached_json import cached_detail_json, cached_page_json
 from modules.identity import BEARER, Principal, provide_principal, requires_permission
 
 _ENTITY_TAG = re.compile(r'\s*(?:W/)?"([^"]*)"\s*')

@@ -74,15 +74,26 @@ class MovieCache:
     async def put_total(self, key: str, stamp: str, total: int) -> None:
         await self._cache.set(TOTAL_NAMESPACE, f"{key}:{stamp}", total, ttl=TOTAL_TTL_SECONDS)
 
-    async def get_ranking(self, key: str, *, rating_filtered: bool) -> tuple[str, list[str] | None]:
-        """``(stamp, the ids of a relevance-ranked search in order, or None)``, stamped like a
-        total: relevance depends on titles and synopses only, which only movie writes change."""
+    async def get_ranking(
+        self, key: str, *, rating_filtered: bool, start: int, stop: int
+    ) -> tuple[str, tuple[int, list[str]] | None]:
+        """``(stamp, (length, ids[start:stop]) of a relevance-ranked search, or None)``: a page
+        reads its part of the ranking, not the whole. Stamped like a total: relevance depends on
+        titles and synopses only, which only movie writes change."""
         stamp = await self._members_stamp(rating_filtered)
-        value = await self._cache.get(RANKING_NAMESPACE, f"{key}:{stamp}")
-        return stamp, [str(item) for item in value] if isinstance(value, list) else None
+        return stamp, await self._cache.get_slice(RANKING_NAMESPACE, f"{key}:{stamp}", start, stop)
 
     async def put_ranking(self, key: str, stamp: str, ids: list[str]) -> None:
-        await self._cache.set(RANKING_NAMESPACE, f"{key}:{stamp}", ids, ttl=TOTAL_TTL_SECONDS)
+        await self._cache.set_sequence(RANKING_NAMESPACE, f"{key}:{stamp}", ids, ttl=TOTAL_TTL_SECONDS)
+
+    async def get_detail_json(self, movie_id: str) -> str | None:
+        """The cached detail as the JSON it is stored as (what :meth:`get_detail` would decode),
+        stamp and value read in one round trip; ``None`` on a miss."""
+        return await self._cache.get_stamped_raw(STAMP_NAMESPACE, movie_id, DETAIL_NAMESPACE, movie_id)
+
+    async def get_page_json(self, key: str) -> str | None:
+        """The cached hot page as stored (what :meth:`get_page` would decode), in one round trip."""
+        return await self._cache.get_stamped_raw(STAMP_NAMESPACE, LIST_STAMP_KEY, LIST_NAMESPACE, key)
 
     @property
     def backend(self) -> Cache:

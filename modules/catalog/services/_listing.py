@@ -38,6 +38,8 @@ from modules.catalog.services._window import WindowStore, sort_value, window_key
 PAGE_PROJECTION = {**LIST_PROJECTION, "title_key": 1, "rating_sort": 1, **joined_names_projection("genres")}
 
 CACHED_PAGES = 3
+# an ObjectId document is ~22 bytes: a first batch this large stays far below the 16 MiB message
+RANKING_BATCH_SIZE = 100_000
 # the filters a cached ("hot") page may use; any other filter is served from MongoDB
 _CACHEABLE = frozenset({"genre", "country", "sort"})
 
@@ -126,15 +128,23 @@ class MovieListing:
         self, filter_key: str, query: MovieQuery, paging: PageParams
     ) -> tuple[list[dict[str, Any]], int]:
         """A relevance-ranked page and its total: the ranking (every matching id in order) is
-        computed once per members stamp and cached; a page is then the lookup of its ids."""
-        stamp, ranking = await self._cache.get_ranking(filter_key, rating_filtered=_rating_filtered(query))
-        if ranking is None:
+        computed once per members stamp and cached as a Redis list; a page then reads its slice of
+        the list (and the length, its total) and looks up its ids."""
+        start, stop = paging.skip, paging.skip + paging.limit
+        stamp, cached = await self._cache.get_ranking(
+            filter_key, rating_filtered=_rating_filtered(query), start=start, stop=stop
+        )
+        if cached is None:
             pipeline = listing_pipeline(query, {"_id": 1})
-            ranking = [str(raw["_id"]) for raw in await (await _collection().aggregate(pipeline)).to_list()]
+            # the whole ranking in the first batch: one round trip (ids are small)
+            cursor = await _collection().aggregate(pipeline, batchSize=RANKING_BATCH_SIZE)
+            ranking = [str(raw["_id"]) for raw in await cursor.to_list()]
             await self._cache.put_ranking(filter_key, stamp, ranking)
-        page_ids = [ObjectId(value) for value in ranking[paging.skip : paging.skip + paging.limit]]
+            cached = len(ranking), ranking[start:stop]
+        total, page_values = cached
+        page_ids = [ObjectId(value) for value in page_values]
         if not page_ids:
-            return [], len(ranking)
+            return [], total
         pipeline = [
             {"$match": {"_id": {"$in": page_ids}}},
             *name_lookup_stages("genres"),
@@ -142,14 +152,14 @@ class MovieListing:
         ]
         found = {raw["_id"]: raw for raw in await (await _collection().aggregate(pipeline)).to_list()}
         # a movie deleted since is simply absent until the next write replaced the stamp
-        return [found[oid] for oid in page_ids if oid in found], len(ranking)
+        return [found[oid] for oid in page_ids if oid in found], total
 
     @staticmethod
     async def _documents(query: MovieQuery, paging: PageParams) -> list[dict[str, Any]]:
         pipeline = listing_pipeline(query, PAGE_PROJECTION, skip=paging.skip, limit=paging.limit)
         # the genre names are joined after the page is cut: a lookup per movie of the page only
         pipeline[-1:-1] = name_lookup_stages("genres")
-        cursor = await _collection().aggregate(pipeline)
+        cursor = await _collection().aggregate(pipeline, batchSize=RANKING_BATCH_SIZE)
         return list(await cursor.to_list())
 
     async def _total(self, key: str, query: MovieQuery) -> int:

@@ -177,3 +177,33 @@ async def test_export_stream_and_count(
     assert searched[0] == "The Ocean Thriller"
     assert await count_movies(MovieListFilters(q="ocean")) == 3
     assert await count_movies(MovieListFilters()) == 8
+
+
+async def test_a_search_matching_more_than_a_batch_costs_two_commands(api: httpx.AsyncClient, member: Account) -> None:
+    # the ranking (every matching id) comes back in the first batch, not in getMores
+    refs = await make_references()
+    first = await create_movie(api, member, refs, "Lantern 0")
+    stored = await Movie.get_pymongo_collection().find_one({"_id": ObjectId(first["id"])})
+    assert stored is not None
+    copies = []
+    for n in range(1, 150):
+        copy = {**stored, "_id": ObjectId(), "title": f"Lantern {n}", "title_key": f"lantern {n}"}
+        copies.append(copy)
+    await Movie.get_pymongo_collection().insert_many(copies)
+    await runtime.current().redis.flushdb()
+    warm = await api.get("/v1/movies?q=nothing", headers=member.headers)  # the caller's auth cached again
+    assert warm.json()["total"] == 0
+
+    before = await _operations()
+    response = await api.get("/v1/movies?q=lantern&page_size=5&page=3", headers=member.headers)
+    assert response.status_code == 200
+    # the ranking, then the page's movies (the serverStatus that reads the counters is one more)
+    assert await _operations() - before == 3
+    assert response.json()["total"] == 150
+    assert len(response.json()["data"]) == 5
+
+    before = await _operations()
+    last = await api.get("/v1/movies?q=lantern&page_size=100&page=2", headers=member.headers)
+    assert await _operations() - before == 2  # the ranking is cached: the page's movies only
+    assert last.json()["total"] == 150
+    assert len(last.json()["data"]) == 50
