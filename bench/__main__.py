@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from bench.run import GROUPS, Options, main
+from bench.harness import GROUPS, Options
+from bench.run import main
 from bench.stack import ROOT
 
 

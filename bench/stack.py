@@ -279,6 +279,11 @@ class ApiServer:
         self.process.stop()
 
 
+def watched(stack: Stack, api: ApiServer) -> list[psutil.Process]:
+    """The processes that must go idle after a case against ``api``: the servers and the API's tree."""
+    return stack.server_processes() + api.process.tree()
+
+
 def settle(processes: Iterable[psutil.Process], *, threshold: float = 15.0, timeout: float = 120.0) -> float:
     """Wait until the given processes are idle (summed CPU below ``threshold`` percent of one
     core on two samples in a row); returns the seconds waited (``timeout`` when never idle)."""
