@@ -23,6 +23,8 @@ from modules.catalog.services._ids import parse_object_id
 from modules.catalog.services._listing import MovieListing
 
 SUMMARY_PROJECTION = {"title": 1, "year": 1, "release_date": 1, "countries": 1}
+# movies whose stored aggregate counts ratings: an unrated movie has rating_sort -1
+RATED_FILTER: dict[str, Any] = {"rating_sort": {"$gt": -1}}
 
 
 def movie_cache() -> MovieCache:
@@ -131,6 +133,31 @@ async def set_rating_aggregates(
     cache = movie_cache()
     await asyncio.gather(*(cache.rating_changed(str(oid)) for oid in changed))
     return len(changed)
+
+
+async def iter_rated_movie_ids(batch_size: int = 200) -> AsyncIterator[list[str]]:
+    """The ids of the movies whose stored aggregate counts ratings, in batches of ``batch_size``.
+
+    "Counts ratings" is ``rating_sort`` above -1, the value of an unrated movie (the rating
+    writes keep ``rating`` and ``rating_sort`` together). One cursor walks the ``movies_rating``
+    index over that range and reads ids only (a covered query on MongoDB), so the cost follows the
+    rated movies, not the catalog, and memory stays flat. The caller may change aggregates
+    between batches: a movie moved out of the range is not returned again, and one whose value
+    changed meanwhile may be returned twice or, when its new value is one the walk has passed,
+    not at all (its aggregate was just written).
+    """
+    cursor = Movie.get_pymongo_collection().find(RATED_FILTER, {"_id": 1}, batch_size=max(batch_size, 1000))
+    try:
+        batch: list[str] = []
+        async for raw in cursor:
+            batch.append(str(raw["_id"]))
+            if len(batch) >= batch_size:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+    finally:
+        await cursor.close()
 
 
 async def iter_movies_for_export(filters: MovieListFilters) -> AsyncIterator[MovieExportRow]:

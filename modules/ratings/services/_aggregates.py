@@ -11,6 +11,7 @@ marks it read before computing.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -20,7 +21,7 @@ import structlog
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from modules.catalog import get_movie_summaries, set_rating_aggregates
+from modules.catalog import get_movie_summaries, iter_rated_movie_ids, set_rating_aggregates
 from modules.identity import set_user_rating_stats
 from modules.ratings.documents import Rating
 from modules.ratings.services._aggregate import MovieAggregate, UserStats
@@ -40,13 +41,21 @@ DRAIN_BATCH_SIZE = 200
 SWEEP_LIMIT = 20_000
 # a pending mark this old, with no change since, lost its task
 SWEEP_MIN_AGE = timedelta(seconds=30)
+# concurrent "has this movie a rating?" lookups of the reconcile's stale-aggregate walk
+PROBE_CONCURRENCY = 8
 # passes over subjects that changed while they were computed (then a later task or reconcile)
 MAX_PASSES = 3
 
 
 @dataclass
 class ReconcileReport:
+    """What a reconcile did: ``movies`` recomputed (every rated movie, plus those reset), of
+    which ``movies_reset``: movies without a rating whose stored aggregate still counted ratings,
+    reset to the empty aggregate; ``users`` recomputed; orphan ratings removed; pending marks and
+    tokens processed; ``skipped`` when another reconcile held the lock."""
+
     movies: int = 0
+    movies_reset: int = 0
     users: int = 0
     orphan_ratings_removed: int = 0
     pending_processed: int = 0
@@ -55,6 +64,7 @@ class ReconcileReport:
     def as_dict(self) -> dict[str, Any]:
         return {
             "movies": self.movies,
+            "movies_reset": self.movies_reset,
             "users": self.users,
             "orphan_ratings_removed": self.orphan_ratings_removed,
             "pending_processed": self.pending_processed,
@@ -185,12 +195,14 @@ class AggregateService:
         return results
 
     async def reconcile(self) -> ReconcileReport:
-        """Recompute everything from the ratings: pending marks, every rated movie, every rater.
+        """Recompute everything from the ratings: pending marks, every rated movie, every movie
+        whose stored aggregate counts ratings it no longer has, every rater.
 
-        Repairs drift after a lost task or a crashed worker and removes ratings of movies that
-        no longer exist. Only aggregates that differ from the stored ones are written (the catalog
-        compares), so an unchanged catalog costs reads only. One reconcile runs at a time (a Redis lock;
-        without Redis it runs anyway).
+        Repairs drift after a lost task or a crashed worker (also a movie whose last rating went
+        without a recompute, or a corrupted aggregate: reset to the empty one) and removes ratings
+        of movies that no longer exist. Only aggregates that differ from the stored ones are written
+        (the catalog compares), so an unchanged catalog costs reads only. One reconcile runs at a
+        time (a Redis lock; without Redis it runs anyway).
         """
         report = ReconcileReport()
         if not await self._lock():
@@ -199,6 +211,7 @@ class AggregateService:
         try:
             report.pending_processed += await self._drain_pending(MOVIE)
             affected_users = await self._reconcile_movies(report)
+            await self._reset_unrated_movies(report)
             await self._marks.mark((USER, user_id) for user_id in affected_users)
             report.pending_processed += await self._drain_pending(USER)
             async for batch in self._distinct_batches("user_id", "ratings_user_rated_at"):
@@ -250,6 +263,36 @@ class AggregateService:
                 await self.recompute_movies(existing)
                 report.movies += len(existing)
         return affected_users
+
+    async def _reset_unrated_movies(self, report: ReconcileReport) -> None:
+        """The movies whose stored aggregate counts ratings (the catalog's index walk) but which
+        have none: recomputed, which writes the empty aggregate. The movies the ratings walk
+        recomputed are only probed (one index lookup each), not computed again."""
+        async for batch in iter_rated_movie_ids(BATCH_SIZE):
+            unrated = await self._without_ratings(batch)
+            if not unrated:
+                continue
+            aggregates = await self.recompute_movies(unrated)
+            report.movies += len(unrated)
+            reset = [movie_id for movie_id in unrated if aggregates[movie_id].count == 0]
+            report.movies_reset += len(reset)
+            log.info("unrated_movie_aggregates_reset", movie_ids=reset[:20], reset=len(reset))
+
+    @staticmethod
+    async def _without_ratings(movie_ids: Sequence[str]) -> list[str]:
+        """Those of ``movie_ids`` that have no rating: one indexed lookup of one rating id each,
+        ``PROBE_CONCURRENCY`` at a time (a ``$in`` distinct would read every rating of the rated
+        ones on the embedded server, which has no distinct scan: 0.32 s against 0.14 s for 200
+        movies of 10 ratings)."""
+        collection = Rating.get_pymongo_collection()
+        slots = asyncio.Semaphore(PROBE_CONCURRENCY)
+
+        async def rated(movie_id: str) -> bool:
+            async with slots:
+                return await collection.find_one({"movie_id": movie_id}, {"_id": 1}) is not None
+
+        found = await asyncio.gather(*(rated(movie_id) for movie_id in movie_ids))
+        return [movie_id for movie_id, has_ratings in zip(movie_ids, found, strict=True) if not has_ratings]
 
     async def _remove_orphans(self, movie_ids: list[str], report: ReconcileReport) -> set[str]:
         collection = Rating.get_pymongo_collection()

@@ -1,0 +1,99 @@
+"""The reconcile also repairs movies that have no rating left but whose stored aggregate still
+counts ratings (a recompute lost after the last rating went, a corrupted document): it walks the
+movies with a non-empty stored aggregate and resets those without ratings to the empty aggregate,
+leaving correct ones untouched. Run by a real worker, checked through ``GET /v1/movies/{id}``."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import httpx
+import pytest
+from bson import ObjectId
+from celery import current_app
+
+from modules.catalog.documents import Movie
+from modules.ratings.documents import Rating
+from tests.integration.accounts import Account
+from tests.integration.ratings.conftest import MakeMovie, distribution, movie_rating, rate, wait_for_rating
+from tests.support import WorkerProcess
+
+pytestmark = pytest.mark.worker
+
+TASK_TIMEOUT = 120
+EMPTY = {"average": None, "count": 0, "distribution": distribution()}
+
+
+async def reconcile() -> dict[str, Any]:
+    result = current_app.send_task("ratings.reconcile_aggregates")
+    report = await asyncio.to_thread(result.get, timeout=TASK_TIMEOUT)
+    assert report["skipped"] is False, report
+    return dict(report)
+
+
+async def corrupt(movie_id: str, rating: dict[str, Any], rating_sort: float) -> None:
+    """Overwrite the stored aggregate directly in the database (no cache invalidation, no event)."""
+    result = await Movie.get_pymongo_collection().update_one(
+        {"_id": ObjectId(movie_id)}, {"$set": {"rating": rating, "rating_sort": rating_sort}}
+    )
+    assert result.modified_count == 1
+
+
+async def stored_movie(movie_id: str) -> dict[str, Any]:
+    raw = await Movie.get_pymongo_collection().find_one({"_id": ObjectId(movie_id)})
+    assert raw is not None
+    return dict(raw)
+
+
+async def test_reconcile_resets_unrated_movies_whose_stored_aggregate_counts_ratings(
+    api: httpx.AsyncClient, worker: WorkerProcess, member: Account, other_member: Account, make_movie: MakeMovie
+) -> None:
+    corrupted, orphaned, rated, unrated = [await make_movie() for _ in range(4)]
+    # a movie that never had a rating, its stored aggregate corrupted
+    await corrupt(corrupted["id"], {"average": 7.3, "count": 3, "distribution": distribution(s6=1, s7=1, s9=1)}, 7.3)
+    # a movie whose last rating went without a recompute (the rating removed behind the service's back)
+    await rate(api, member, orphaned["id"], 8)
+    await wait_for_rating(api, member, orphaned["id"], lambda r: r["count"] == 1)
+    deleted = await Rating.get_pymongo_collection().delete_many({"movie_id": orphaned["id"]})
+    assert deleted.deleted_count == 1
+    # a rated movie with the right aggregate, and an unrated one with the empty aggregate
+    await rate(api, member, rated["id"], 9)
+    await rate(api, other_member, rated["id"], 4)
+    correct = {"average": 6.5, "count": 2, "distribution": distribution(s4=1, s9=1)}
+    await wait_for_rating(api, member, rated["id"], lambda r: r == correct)
+    rated_before = await stored_movie(rated["id"])
+    assert (await movie_rating(api, member, corrupted["id"]))["count"] == 3
+    assert (await movie_rating(api, member, orphaned["id"]))["count"] == 1
+
+    report = await reconcile()
+
+    assert report["movies_reset"] == 2, report
+    assert report["movies"] == 3, "the rated movie and the two reset ones"
+    assert await movie_rating(api, member, corrupted["id"]) == EMPTY
+    assert await movie_rating(api, member, orphaned["id"]) == EMPTY
+    assert await movie_rating(api, member, unrated["id"]) == EMPTY
+    assert await movie_rating(api, member, rated["id"]) == correct
+    assert await stored_movie(rated["id"]) == rated_before, "a correct aggregate is not rewritten"
+    for movie in (corrupted, orphaned, unrated):
+        assert (await stored_movie(movie["id"]))["rating_sort"] == -1.0
+    listing = await api.get("/v1/movies", params={"min_rating": 1}, headers=member.headers)
+    assert listing.status_code == 200, listing.text
+    assert [item["id"] for item in listing.json()["data"]] == [rated["id"]]
+
+    again = await reconcile()
+    assert again["movies_reset"] == 0, "idempotent: nothing is left to reset"
+    assert again["movies"] == 1
+
+
+async def test_a_stale_sort_key_alone_is_reset(
+    api: httpx.AsyncClient, worker: WorkerProcess, member: Account, make_movie: MakeMovie
+) -> None:
+    movie = await make_movie()
+    await corrupt(movie["id"], EMPTY, 4.0)
+
+    report = await reconcile()
+
+    assert report["movies_reset"] == 1, report
+    assert (await stored_movie(movie["id"]))["rating_sort"] == -1.0
+    assert await movie_rating(api, member, movie["id"]) == EMPTY
