@@ -90,7 +90,8 @@ class HttpCases(Harness):
         **extra: Any,
     ) -> dict[str, Any]:
         """Warm up (timing the first request alone: the idle latency), load, then let the servers settle."""
-        idle_ms, idle_status = None, None
+        idle_ms: float | None = None
+        idle_status: int | str | None = None
         with httpx.Client(base_url=api.base_url, timeout=self.options.request_timeout) as client:
             for index, (path, body, token) in enumerate(spec.items[:warm]):
                 headers = dict(spec.headers)

@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,7 @@ WRK_MARKER = "BENCH_JSON "
 @dataclass
 class Spec:
     method: str
-    items: list[tuple[str, str | None, int | None]]
+    items: Sequence[tuple[str, str | None, int | None]]
     tokens: list[str] = field(default_factory=list)
     headers: dict[str, str] = field(default_factory=dict)
 

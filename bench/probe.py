@@ -17,7 +17,7 @@ import os
 import sys
 import time
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -171,7 +171,7 @@ async def capture(spec: dict[str, Any]) -> dict[str, Any]:
     async with serving(app) as client:
         redis = runtime.current().redis
         redis_calls: Counter[str] = Counter()
-        original = redis.execute_command
+        original: Callable[..., Awaitable[Any]] = redis.execute_command
 
         async def counting(*args: Any, **options: Any) -> Any:
             if recorder.recording:
