@@ -6,9 +6,9 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from bson import ObjectId
-from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
+from app.kernel.documents import update_and_read
 from app.kernel.errors import ValidationFailed
 from app.kernel.events import bus
 from modules.catalog.documents import Movie, RatingAggregate, empty_distribution
@@ -215,10 +215,13 @@ class MovieService:
                 raise EditConflict(details={"current_version": current.version})
             update = await self._changeset(current, changes)
             try:
-                updated = await collection.find_one_and_update(
-                    {"_id": oid, "version": current.version},
+                # the version check is atomic in the update's filter; the document is read back by
+                # _id (a findAndModify would scan the whole collection on the embedded server)
+                updated = await update_and_read(
+                    collection,
+                    {"_id": oid},
                     {"$set": update, "$inc": {"version": 1}},
-                    return_document=ReturnDocument.AFTER,
+                    where={"version": current.version},
                 )
             except DuplicateKeyError as exc:
                 raise TitleTaken() from exc

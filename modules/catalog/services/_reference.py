@@ -18,7 +18,7 @@ import structlog
 from beanie import PydanticObjectId, SortDirection
 from bson import ObjectId
 from bson.errors import InvalidId
-from pymongo import ASCENDING, DESCENDING, ReturnDocument
+from pymongo import ASCENDING, DESCENDING
 from pymongo.errors import DuplicateKeyError
 
 from app.kernel.errors import NotFound, ServiceUnavailable, UnsupportedMediaType, ValidationFailed
@@ -55,6 +55,7 @@ ISO_3166_ALPHA2: frozenset[str] = frozenset(
 FILMOGRAPHY_LIMIT = 200
 MAX_QUERY_TOKENS = 8
 PHOTO_URL_TTL_SECONDS = 300
+PHOTO_SWAP_ATTEMPTS = 5
 NO_PHOTO = "This director has no photo."
 _NAME_WORD = re.compile(r"[0-9a-z]+")
 # the photo media types accepted, with the extension of their stored objects
@@ -314,15 +315,25 @@ class DirectorPhotoService:
             await self._storage.put(key, data, actual)
         except StorageUnavailable as exc:
             raise ServiceUnavailable("Object storage is unavailable; try again shortly.") from exc
-        before = await Director.get_pymongo_collection().find_one_and_update(
-            {"_id": director.id},
-            {"$set": {"photo_key": key, "photo_content_type": actual, "updated_at": utcnow()}},
-            return_document=ReturnDocument.BEFORE,
-        )
-        if before is None:
+        collection = Director.get_pymongo_collection()
+        # read the previous key, then compare-and-set on it (not findAndModify's pre-image: the
+        # embedded server scans the whole collection for it); a concurrent upload in between wins
+        # the race and this one reads again
+        for _ in range(PHOTO_SWAP_ATTEMPTS):
+            before = await collection.find_one({"_id": director.id}, {"photo_key": 1})
+            if before is None:
+                await self._discard(key)
+                raise DirectorNotFound()
+            previous = before.get("photo_key")
+            swapped = await collection.update_one(
+                {"_id": director.id, "photo_key": previous},
+                {"$set": {"photo_key": key, "photo_content_type": actual, "updated_at": utcnow()}},
+            )
+            if swapped.matched_count:
+                break
+        else:
             await self._discard(key)
-            raise DirectorNotFound()
-        previous = before.get("photo_key")
+            raise ServiceUnavailable("Other uploads keep replacing this director's photo; try again.")
         if previous and previous != key:
             await self._discard(str(previous))
         director.photo_key, director.photo_content_type = key, actual

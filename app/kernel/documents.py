@@ -1,0 +1,54 @@
+"""Atomic single-document updates that an index serves, in place of ``find_one_and_update``.
+
+Why not findAndModify: the embedded SecantusDB answers every ``findAndModify`` (and any filter
+with a top-level ``$or``) by scanning the whole collection, while ``update_one``/``find_one``
+on an indexed equality use the index. A conditional ``update_one`` is atomic on both servers
+(mongod and SecantusDB): the condition is checked when the document is written, so of two
+concurrent claims of one document exactly one matches. The document is then read back by its
+unique key. Unlike findAndModify's post-image, that read may already see a later write to the
+document; callers that need the pre-image read it first and compare-and-set instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from pymongo.asynchronous.collection import AsyncCollection
+
+Document = dict[str, Any]
+
+
+async def update_one_of(
+    collection: AsyncCollection[Any],
+    key: Mapping[str, Any],
+    update: Mapping[str, Any],
+    *,
+    where: Mapping[str, Any] | None = None,
+    any_of: Sequence[Mapping[str, Any]] = ({},),
+) -> bool:
+    """Apply ``update`` to the document of the unique ``key`` if it satisfies ``where`` and one
+    of the ``any_of`` conditions (an ``$or`` without its collection scan: each condition is its
+    own atomic ``update_one``, tried in order); whether it was applied (matched)."""
+    for condition in any_of:
+        result = await collection.update_one({**key, **(where or {}), **condition}, update)
+        if result.matched_count:
+            return True
+    return False
+
+
+async def update_and_read(
+    collection: AsyncCollection[Any],
+    key: Mapping[str, Any],
+    update: Mapping[str, Any],
+    *,
+    where: Mapping[str, Any] | None = None,
+    any_of: Sequence[Mapping[str, Any]] = ({},),
+    projection: Mapping[str, Any] | None = None,
+) -> Document | None:
+    """``update_one_of``, then the updated document read back by ``key``; ``None`` when nothing
+    matched (or the document was deleted between the two). A ``DuplicateKeyError`` propagates."""
+    if not await update_one_of(collection, key, update, where=where, any_of=any_of):
+        return None
+    found: Document | None = await collection.find_one(dict(key), projection)
+    return found
