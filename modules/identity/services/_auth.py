@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 
 import structlog
 from beanie import PydanticObjectId
-from pymongo import ReturnDocument
 
 from modules.identity.documents import AuthSession, User
 from modules.identity.errors import InvalidCredentials, InvalidToken
@@ -67,7 +66,9 @@ class AuthService:
             raise InvalidToken()
         now = datetime.now(UTC)
         rotated = self._codec.issue("refresh", claims.subject, claims.session_id)
-        updated = await AuthSession.get_pymongo_collection().find_one_and_update(
+        # a conditional update_one is the atomic rotation: of two uses of one refresh token only
+        # one matches the current jti (not findAndModify: the embedded server scans for it)
+        rotation = await AuthSession.get_pymongo_collection().update_one(
             {
                 "_id": session_oid,
                 "user_id": claims.subject,
@@ -82,9 +83,8 @@ class AuthService:
                     "expires_at": rotated.claims.expires_at,
                 }
             },
-            return_document=ReturnDocument.AFTER,
         )
-        if updated is None:
+        if not rotation.matched_count:
             await self._revoke_on_reuse(claims)
             raise InvalidToken("The refresh token is invalid, expired or was already used.")
         if not await self._users.exists(claims.subject):

@@ -15,8 +15,8 @@ from typing import Literal
 
 import anyio.to_thread
 import structlog
-from pymongo import ReturnDocument
 
+from app.kernel.documents import update_and_read, update_one_of
 from app.kernel.mail import Mailer, MailMessage, PermanentMailError, TransientMailError
 from modules.identity.documents import OutboundMail
 from modules.identity.services._auth_state import object_id
@@ -70,13 +70,11 @@ class MailOutbox:
             return "skipped"
         collection = OutboundMail.get_pymongo_collection()
         now = datetime.now(UTC)
-        raw = await collection.find_one_and_update(
-            {
-                "_id": oid,
-                "$or": [{"status": "pending"}, {"status": "sending", "claimed_at": {"$lt": now - CLAIM_TIMEOUT}}],
-            },
+        raw = await update_and_read(
+            collection,
+            {"_id": oid},
             {"$set": {"status": "sending", "claimed_at": now}, "$inc": {"attempts": 1}},
-            return_document=ReturnDocument.AFTER,
+            any_of=({"status": "pending"}, {"status": "sending", "claimed_at": {"$lt": now - CLAIM_TIMEOUT}}),
         )
         if raw is None:
             return "skipped"
@@ -122,23 +120,29 @@ class MailOutbox:
         """Enqueue messages whose send was never enqueued or has stalled; returns how many."""
         collection = OutboundMail.get_pymongo_collection()
         now = datetime.now(UTC)
+        due = (
+            {"status": "pending", "next_attempt_at": {"$lte": now}},
+            {"status": "sending", "claimed_at": {"$lt": now - CLAIM_TIMEOUT}},
+        )
         dispatched = 0
-        while dispatched < limit:
-            raw = await collection.find_one_and_update(
-                {
-                    "$or": [
-                        {"status": "pending", "next_attempt_at": {"$lte": now}},
-                        {"status": "sending", "claimed_at": {"$lt": now - CLAIM_TIMEOUT}},
-                    ]
-                },
-                {"$set": {"status": "pending", "next_attempt_at": now + REDISPATCH_AFTER}},
-                projection={"_id": 1},
-            )
-            if raw is None:
+        # each condition is its own indexed query (an $or, like a findAndModify, makes the
+        # embedded server scan the collection); a candidate is taken by an update_one on its _id
+        # that re-checks the condition, so two sweeps never enqueue one message both
+        for condition in due:
+            if dispatched >= limit:
                 break
-            mail_id = str(raw["_id"])
-            if not await self._enqueue(SEND_MAIL_TASK, (mail_id,)):
-                await collection.update_one({"_id": raw["_id"]}, {"$set": {"next_attempt_at": now}})
-                break
-            dispatched += 1
+            candidates = await collection.find(condition, {"_id": 1}).limit(limit - dispatched).to_list()
+            for raw in candidates:
+                taken = await update_one_of(
+                    collection,
+                    {"_id": raw["_id"]},
+                    {"$set": {"status": "pending", "next_attempt_at": now + REDISPATCH_AFTER}},
+                    where=condition,
+                )
+                if not taken:
+                    continue
+                if not await self._enqueue(SEND_MAIL_TASK, (str(raw["_id"]),)):
+                    await collection.update_one({"_id": raw["_id"]}, {"$set": {"next_attempt_at": now}})
+                    return dispatched
+                dispatched += 1
         return dispatched

@@ -1,8 +1,9 @@
 """Single-use activation and password-reset tokens, stored only as their SHA-256 hash.
 
 The raw token (256 random bits) exists in the mail and in the caller's request, never at rest
-in the database. Consuming is one atomic ``find_one_and_update`` on an unused, unexpired token,
-so two concurrent uses of one token cannot both succeed.
+in the database. Consuming is one atomic conditional ``update_one`` on an unused, unexpired token
+(then the record is read back by its unique hash), so two concurrent uses of one token cannot
+both succeed.
 """
 
 from __future__ import annotations
@@ -12,8 +13,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from pymongo import ReturnDocument
-
+from app.kernel.documents import update_and_read
 from modules.identity.documents import OneTimeToken, TokenPurpose
 
 ACTIVATION_TTL = timedelta(hours=48)
@@ -56,10 +56,14 @@ class OneTimeTokens:
 
     async def consume(self, token: str, purpose: TokenPurpose) -> OneTimeToken | None:
         """Mark the token used, atomically; ``None`` if it is unknown, expired or already used."""
-        raw = await OneTimeToken.get_pymongo_collection().find_one_and_update(
-            self._usable(token, purpose),
+        usable = self._usable(token, purpose)
+        # update_one + find_one on the unique hash, not findAndModify (a collection scan on the
+        # embedded server); the "used_at": None condition makes the update the atomic claim
+        raw = await update_and_read(
+            OneTimeToken.get_pymongo_collection(),
+            {"token_hash": usable.pop("token_hash")},
             {"$set": {"used_at": datetime.now(UTC)}},
-            return_document=ReturnDocument.AFTER,
+            where=usable,
         )
         return OneTimeToken.model_validate(raw) if raw is not None else None
 

@@ -9,9 +9,10 @@ from typing import NoReturn
 import structlog
 from beanie import PydanticObjectId
 from pydantic import TypeAdapter
-from pymongo import ASCENDING, ReturnDocument
+from pymongo import ASCENDING
 from pymongo.errors import DuplicateKeyError
 
+from app.kernel.documents import update_and_read
 from app.kernel.pagination import PageParams
 from app.kernel.settings import Settings
 from modules.identity.documents import CASE_INSENSITIVE, User
@@ -103,10 +104,8 @@ class UserService:
         if oid is None:
             raise UserNotFound()
         try:
-            raw = await User.get_pymongo_collection().find_one_and_update(
-                {"_id": oid},
-                {"$set": {**changes, "updated_at": datetime.now(UTC)}},
-                return_document=ReturnDocument.AFTER,
+            raw = await update_and_read(
+                User.get_pymongo_collection(), {"_id": oid}, {"$set": {**changes, "updated_at": datetime.now(UTC)}}
             )
         except DuplicateKeyError as exc:
             raise_duplicate(exc)
