@@ -70,6 +70,9 @@ class Settings(BaseSettings):
     s3_access_key_id: str | None = None
     s3_secret_access_key: str | None = None
     s3_region: str = "us-east-1"
+    # the endpoint clients reach (presigned photo URLs); unset with a custom S3_ENDPOINT_URL: the
+    # API serves the photo bytes itself instead of redirecting to an address clients may not reach
+    s3_public_endpoint_url: str | None = None
 
     export_ttl_seconds: int = Field(default=86400, ge=60)
 

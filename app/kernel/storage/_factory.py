@@ -21,6 +21,7 @@ def storage_from_settings(settings: Settings) -> Storage:
                 access_key_id=settings.s3_access_key_id,
                 secret_access_key=settings.s3_secret_access_key,
                 region=settings.s3_region,
+                public_endpoint_url=settings.s3_public_endpoint_url or None,
             )
         )
     return _filesystem_storage(settings.data_dir / "storage")

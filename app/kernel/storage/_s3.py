@@ -31,6 +31,9 @@ class S3Config:
     access_key_id: str | None = None
     secret_access_key: str | None = None
     region: str = "us-east-1"
+    # where clients reach the service (a presigned URL names it); None: ``endpoint_url`` when that
+    # is unset (AWS), else no presigned URLs (a custom endpoint may be internal, e.g. compose's minio)
+    public_endpoint_url: str | None = None
 
 
 class S3Storage:
@@ -46,29 +49,41 @@ class S3Storage:
         self.bucket = config.bucket
         self.part_size = part_size
         self._client: S3Client | None = None
+        self._signer: S3Client | None = None
         self._bucket_ready = False
 
     @property
     def client(self) -> S3Client:
         if self._client is None:
-            import boto3
-            from botocore.config import Config
-
-            self._client = boto3.client(
-                "s3",
-                endpoint_url=self.config.endpoint_url,
-                aws_access_key_id=self.config.access_key_id,
-                aws_secret_access_key=self.config.secret_access_key,
-                region_name=self.config.region,
-                config=Config(
-                    s3={"addressing_style": "path"},
-                    signature_version="s3v4",
-                    retries={"max_attempts": 5, "mode": "standard"},
-                    connect_timeout=5,
-                    read_timeout=30,
-                ),
-            )
+            self._client = self._make_client(self.config.endpoint_url)
         return self._client
+
+    def _make_client(self, endpoint_url: str | None) -> S3Client:
+        import boto3
+        from botocore.config import Config
+
+        return boto3.client(
+            "s3",
+            endpoint_url=endpoint_url,
+            aws_access_key_id=self.config.access_key_id,
+            aws_secret_access_key=self.config.secret_access_key,
+            region_name=self.config.region,
+            config=Config(
+                s3={"addressing_style": "path"},
+                signature_version="s3v4",
+                retries={"max_attempts": 5, "mode": "standard"},
+                connect_timeout=5,
+                read_timeout=30,
+            ),
+        )
+
+    def _signing_client(self) -> S3Client | None:
+        """The client whose endpoint a client of the API can reach, or None when none is known."""
+        if self.config.public_endpoint_url is not None:
+            if self._signer is None:
+                self._signer = self._make_client(self.config.public_endpoint_url)
+            return self._signer
+        return self.client if self.config.endpoint_url is None else None
 
     async def call(self, operation: str, **kwargs: Any) -> Any:
         """One blocking boto3 call in a worker thread; unreachable endpoints become
@@ -193,12 +208,15 @@ class S3Storage:
         return int(head["ContentLength"])
 
     async def presigned_url(self, key: str, expires: int) -> str | None:
+        """A time-limited GET URL on the public endpoint; None when the service may not be
+        reachable by clients (a custom ``endpoint_url`` without ``public_endpoint_url``): the
+        caller then serves the object itself. Signing is local (no request to the service)."""
         check_key(key)
-        url: str = await self.call(
-            "generate_presigned_url",
-            ClientMethod="get_object",
-            Params={"Bucket": self.bucket, "Key": key},
-            ExpiresIn=expires,
+        signer = self._signing_client()
+        if signer is None:
+            return None
+        url: str = signer.generate_presigned_url(
+            ClientMethod="get_object", Params={"Bucket": self.bucket, "Key": key}, ExpiresIn=expires
         )
         return url
 

@@ -252,9 +252,14 @@ class DirectorController(Controller):
         summary="The director's photo",
         responses={
             200: ResponseSpec(
-                bytes, description="The image (filesystem storage)", media_type="image/*", generate_examples=False
+                bytes,
+                description="The image (filesystem storage, or S3 storage clients cannot reach)",
+                media_type="image/*",
+                generate_examples=False,
             ),
-            302: ResponseSpec(None, description="Redirect to a short-lived presigned URL (S3 storage)"),
+            302: ResponseSpec(
+                None, description="Redirect to a short-lived presigned URL (S3 storage that clients reach)"
+            ),
             304: ResponseSpec(None, description="Not modified (If-None-Match matched the ETag)"),
             **error_responses(401, 404, 429, 503),
         },
@@ -265,9 +270,9 @@ class DirectorController(Controller):
         photos: NamedDependency[DirectorPhotoService],
         if_none_match: Annotated[str | None, HeaderParameter(name="If-None-Match", required=False)] = None,
     ) -> Response[Any]:
-        """With filesystem storage the bytes are served with their content type; with S3 storage the
-        answer is a 302 to a presigned URL valid for 5 minutes. 404 NOT_FOUND when the director has no
-        photo (DIRECTOR_NOT_FOUND when there is no such director)."""
+        """The bytes, with their content type; with S3 storage that clients can reach (AWS, or
+        ``S3_PUBLIC_ENDPOINT_URL`` set) a 302 to a presigned URL valid for 5 minutes instead. 404
+        NOT_FOUND when the director has no photo (DIRECTOR_NOT_FOUND when there is no such director)."""
         download = await photos.download(director_id, if_none_match)
         headers = {"ETag": f'"{download.etag}"', "Cache-Control": "private, max-age=300"}
         if download.redirect_url is not None:

@@ -41,12 +41,16 @@ def s3_endpoint() -> Iterator[str]:
         server.stop()
 
 
-def s3_storage(endpoint: str) -> S3Storage:
+def s3_storage(endpoint: str, public_endpoint: str | None = None) -> S3Storage:
     config = S3Config(
         bucket=f"test-{secrets.token_hex(4)}",
         endpoint_url=endpoint,
         access_key_id="test-key",
         secret_access_key="test-secret",
+        # the same server under another name: what clients reach (presigned URLs name it)
+        public_endpoint_url=public_endpoint
+        if public_endpoint is not None
+        else endpoint.replace("127.0.0.1", "localhost"),
     )
     return S3Storage(config, part_size=PART)
 
@@ -180,11 +184,26 @@ async def test_presigned_url(storage: Storage) -> None:
         return
     assert url is not None
     assert "X-Amz-Signature" in url
+    assert url.startswith(storage.config.public_endpoint_url or "")
     async with httpx.AsyncClient() as http:
         response = await http.get(url)
     assert response.status_code == 200
     assert response.content == b"\x89PNG-bytes"
     assert response.headers["content-type"] == "image/png"
+
+
+async def test_no_presigned_url_for_a_custom_endpoint_without_a_public_one(s3_endpoint: str) -> None:
+    # compose's http://minio:9000 is not an address a browser reaches: the API serves the bytes
+    storage = S3Storage(S3Config(bucket="b", endpoint_url=s3_endpoint, access_key_id="k", secret_access_key="s"))
+    assert await storage.presigned_url("photos/p.png", 60) is None
+
+
+async def test_aws_presigned_urls_name_aws() -> None:
+    # no endpoint: AWS itself, which clients reach (signing needs no request)
+    storage = S3Storage(S3Config(bucket="b", access_key_id="k", secret_access_key="s", region="eu-west-1"))
+    url = await storage.presigned_url("photos/p.png", 60)
+    assert url is not None
+    assert url.startswith("https://s3.eu-west-1.amazonaws.com/b/photos/p.png?")
 
 
 def test_filesystem_keys_stay_under_the_root(tmp_path: Path) -> None:
