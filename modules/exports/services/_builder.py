@@ -2,9 +2,11 @@
 
 Exactly-once publication on at-least-once delivery:
 
-- The claim is one ``find_one_and_update`` (pending -> running, or running with a stale
-  heartbeat -> running) that stores a fresh claim token in ``claimed_by``; a second delivery of
-  the same job finds nothing to claim and exits.
+- The claim is one conditional ``update_one`` on the job's ``_id`` (pending -> running, or
+  running with a stale heartbeat -> running; each condition its own atomic update, as an ``$or``
+  or a findAndModify makes the embedded server scan the collection) that stores a fresh claim
+  token in ``claimed_by``, then the job is read back by ``_id``; a second delivery of the same
+  job finds nothing to claim and exits.
 - Progress and heartbeats are written only while ``claimed_by`` still holds our token; once the
   sweeper has handed the job to another worker, the next heartbeat fails and this build stops.
 - Rows stream from the catalog's cursor into an anonymous temporary file (memory stays flat;
@@ -27,17 +29,17 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import asdict, dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import IO, Any, Literal
 
 import structlog
 from bson import ObjectId
 from pydantic import ValidationError
-from pymongo import ReturnDocument
 from pymongo.errors import ConnectionFailure
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from app.kernel.documents import update_and_read, update_one_of
 from app.kernel.storage import CHUNK_SIZE, Storage, StorageUnavailable
 from modules.catalog import MovieListFilters, count_movies, iter_movies_for_export
 from modules.exports.config import ExportSettings
@@ -123,6 +125,12 @@ async def write_movies_csv(
     return rows, writer.finish()
 
 
+def _claimable(stale: datetime) -> tuple[dict[str, Any], ...]:
+    """The states a job can be claimed (or given up) from: pending, or running with a heartbeat
+    older than ``stale``."""
+    return {"status": "pending"}, {"status": "running", "heartbeat_at": {"$lt": stale}}
+
+
 def readable_error(exc: BaseException) -> str:
     if isinstance(exc, ValidationError):
         return "The export's filters are no longer valid; create a new export."
@@ -173,14 +181,15 @@ class ExportBuilder:
         now = utcnow()
         token = f"{socket.gethostname()}/{os.getpid()}/{uuid.uuid4().hex}"
         stale = now - timedelta(seconds=self._settings.stale_after_seconds)
-        raw = await ExportJob.get_pymongo_collection().find_one_and_update(
-            {"_id": oid, "$or": [{"status": "pending"}, {"status": "running", "heartbeat_at": {"$lt": stale}}]},
+        raw = await update_and_read(
+            ExportJob.get_pymongo_collection(),
+            {"_id": oid},
             {
                 "$set": {"status": "running", "claimed_by": token, "heartbeat_at": now, "started_at": now},
                 "$inc": {"attempts": 1},
             },
+            any_of=_claimable(stale),
             projection={"filters": 1, "attempts": 1},
-            return_document=ReturnDocument.AFTER,
         )
         if raw is None:
             return None
@@ -256,11 +265,12 @@ class ExportBuilder:
         if oid is None:
             return False
         stale = utcnow() - timedelta(seconds=self._settings.stale_after_seconds)
-        result = await ExportJob.get_pymongo_collection().update_one(
-            {"_id": oid, "$or": [{"status": "pending"}, {"status": "running", "heartbeat_at": {"$lt": stale}}]},
+        return await update_one_of(
+            ExportJob.get_pymongo_collection(),
+            {"_id": oid},
             {"$set": {"status": "failed", "error": message, "finished_at": utcnow()}, "$unset": {"active_slot": ""}},
+            any_of=_claimable(stale),
         )
-        return result.modified_count == 1
 
     async def _release_quietly(self, claim: Claim) -> None:
         """Hand a claimed export back (pending) so the retry can claim it at once; when even
