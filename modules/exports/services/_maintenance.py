@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator
+from contextlib import aclosing
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -74,50 +76,63 @@ class ExportMaintenance:
         if running_after is None:
             running_after = self.stale_after
         collection = ExportJob.get_pymongo_collection()
-        cursor = collection.find(
-            {
-                "$or": [
-                    {"status": "pending", "heartbeat_at": {"$lt": now - pending_after}},
-                    {"status": "running", "heartbeat_at": {"$lt": now - running_after}},
-                ]
-            },
-            projection={"status": 1, "heartbeat_at": 1, "attempts": 1},
-            limit=limit,
-        )
         requeued = failed = 0
-        async for raw in cursor:
-            unchanged = {"_id": raw["_id"], "status": raw["status"], "heartbeat_at": raw["heartbeat_at"]}
-            attempts = int(raw.get("attempts", 0))
-            if attempts >= self._settings.max_attempts:
-                result = await collection.update_one(
-                    unchanged,
-                    {
-                        "$set": {
-                            "status": "failed",
-                            "error": f"The export was given up after {attempts} attempts.",
-                            "finished_at": now,
+        due = _due(
+            collection,
+            # one query per status on (status, heartbeat_at), not an $or (a collection scan on the
+            # embedded server, see app.kernel.documents)
+            [
+                {"status": "pending", "heartbeat_at": {"$lt": now - pending_after}},
+                {"status": "running", "heartbeat_at": {"$lt": now - running_after}},
+            ],
+            limit,
+        )
+        async with aclosing(due):
+            async for raw in due:
+                unchanged = {"_id": raw["_id"], "status": raw["status"], "heartbeat_at": raw["heartbeat_at"]}
+                attempts = int(raw.get("attempts", 0))
+                if attempts >= self._settings.max_attempts:
+                    result = await collection.update_one(
+                        unchanged,
+                        {
+                            "$set": {
+                                "status": "failed",
+                                "error": f"The export was given up after {attempts} attempts.",
+                                "finished_at": now,
+                            },
+                            "$unset": {"active_slot": ""},
                         },
-                        "$unset": {"active_slot": ""},
-                    },
+                    )
+                    failed += result.modified_count
+                    continue
+                result = await collection.update_one(
+                    unchanged, {"$set": {"status": "pending", "claimed_by": None, "heartbeat_at": now}}
                 )
-                failed += result.modified_count
-                continue
-            result = await collection.update_one(
-                unchanged, {"$set": {"status": "pending", "claimed_by": None, "heartbeat_at": now}}
-            )
-            if result.modified_count != 1:
-                continue
-            if not await self._enqueue(BUILD_TASK, (str(raw["_id"]),)):
-                # the broker is down: leave the job due for the next sweep
-                await collection.update_one(
-                    {"_id": raw["_id"], "status": "pending", "heartbeat_at": now},
-                    {"$set": {"heartbeat_at": raw["heartbeat_at"]}},
-                )
-                break
-            log.warning("export_requeued", export_id=str(raw["_id"]), was=raw["status"], attempts=attempts)
-            requeued += 1
+                if result.modified_count != 1:
+                    continue
+                if not await self._enqueue(BUILD_TASK, (str(raw["_id"]),)):
+                    # the broker is down: leave the job due for the next sweep
+                    await collection.update_one(
+                        {"_id": raw["_id"], "status": "pending", "heartbeat_at": now},
+                        {"$set": {"heartbeat_at": raw["heartbeat_at"]}},
+                    )
+                    break
+                log.warning("export_requeued", export_id=str(raw["_id"]), was=raw["status"], attempts=attempts)
+                requeued += 1
         return SweepReport(requeued=requeued, failed=failed)
 
     @property
     def stale_after(self) -> timedelta:
         return timedelta(seconds=self._settings.stale_after_seconds)
+
+
+async def _due(collection: Any, conditions: list[dict[str, Any]], limit: int) -> AsyncGenerator[dict[str, Any]]:
+    """The jobs matching each condition in turn, ``limit`` in all."""
+    left = limit
+    for condition in conditions:
+        if left <= 0:
+            return
+        cursor = collection.find(condition, projection={"status": 1, "heartbeat_at": 1, "attempts": 1}, limit=left)
+        async for raw in cursor:
+            left -= 1
+            yield raw

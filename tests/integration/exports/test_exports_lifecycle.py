@@ -138,6 +138,23 @@ async def test_retries_used_up_end_the_export_failed(api: httpx.AsyncClient, mem
     assert not await builder().give_up(export_id, "again")
 
 
+async def test_one_sweep_takes_lost_pending_and_stale_running_exports_within_its_limit(
+    api: httpx.AsyncClient, member: Account, other_member: Account
+) -> None:
+    lost = await new_job(member)
+    stale = await new_job(other_member)
+    assert await builder().claim(stale) is not None
+    zero = {"pending_after": timedelta(0), "running_after": timedelta(0)}
+
+    first = EnqueueRecorder()
+    assert (await maintenance(first).sweep(limit=1, **zero)).requeued == 1
+    assert first.calls == [(BUILD_TASK, (lost,))]  # pending ones first
+    rest = EnqueueRecorder()
+    assert (await maintenance(rest).sweep(**zero)).requeued == 2  # both again (pending for 0 s)
+    assert sorted(call[1][0] for call in rest.calls) == sorted([lost, stale])
+    assert (await export_of(api, other_member, stale))["status"] == "pending"
+
+
 async def test_sweeper_requeues_lost_pending_exports_and_gives_up_after_max_attempts(
     api: httpx.AsyncClient, member: Account
 ) -> None:
