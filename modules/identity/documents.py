@@ -59,6 +59,12 @@ class User(Document):
                 partialFilterExpression={"phone": {"$type": "string"}},
             ),
             IndexModel([("created_at", ASCENDING), ("_id", ASCENDING)], name="users_created_at"),
+            # only the users whose stored statistics count ratings (the ratings reconcile's walk)
+            IndexModel(
+                [("stats.ratings_count", ASCENDING), ("_id", ASCENDING)],
+                name="users_rated",
+                partialFilterExpression={"stats.ratings_count": {"$gt": 0}},
+            ),
         ]
 
 

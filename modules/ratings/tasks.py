@@ -35,8 +35,9 @@ def drain_recomputes(kind: str) -> int:
 @shared_task(name=RECONCILE_TASK, autoretry_for=(ConnectionFailure,), retry_backoff=True, max_retries=3)
 def reconcile_aggregates() -> dict[str, Any]:
     """Recompute every aggregate and statistic from the ratings, repairing any drift: every rated
-    movie and rater, and every movie whose stored aggregate counts ratings it no longer has (reset
-    to the empty aggregate). Returns the ``ReconcileReport`` as a dict."""
+    movie and rater, every movie whose stored aggregate counts ratings it no longer has (reset to
+    the empty aggregate) and every user whose stored statistics count ratings they no longer have
+    (reset to zero). Returns the ``ReconcileReport`` as a dict."""
     return run_async(build_aggregate_service().reconcile()).as_dict()
 
 

@@ -1,0 +1,37 @@
+"""Walking the users whose stored public rating statistics count ratings (for the ratings reconcile)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+from modules.identity.documents import User
+
+# users whose stored statistics count ratings: the filter of the partial ``users_rated`` index
+# (the query must match the partial filter for the planner to use the index)
+RATED_USERS_FILTER: dict[str, Any] = {"stats.ratings_count": {"$gt": 0}}
+
+
+async def iter_rated_user_ids(batch_size: int = 200) -> AsyncIterator[list[str]]:
+    """The ids of the users whose stored ``stats.ratings_count`` is above 0, in batches of ``batch_size``.
+
+    One cursor walks the partial ``users_rated`` index (which holds only those users) and reads
+    ids only (a covered query on MongoDB: the index ends with ``_id``), so the cost follows the
+    rated users, not the accounts, and memory stays flat. The
+    caller may change statistics between batches: a user moved out of the range is not returned
+    again, and one whose count changed meanwhile may be returned twice or, when its new count is
+    one the walk has passed, not at all (its statistics were just written).
+    """
+    size = max(batch_size, 1)
+    cursor = User.get_pymongo_collection().find(RATED_USERS_FILTER, {"_id": 1}, batch_size=max(size, 1000))
+    try:
+        batch: list[str] = []
+        async for raw in cursor:
+            batch.append(str(raw["_id"]))
+            if len(batch) >= size:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+    finally:
+        await cursor.close()
