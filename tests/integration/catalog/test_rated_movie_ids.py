@@ -40,7 +40,7 @@ async def test_nothing_rated_yields_no_batch(api: httpx.AsyncClient, member: Acc
     assert [batch async for batch in iter_rated_movie_ids()] == []
 
 
-async def test_the_walk_is_served_by_the_rating_index() -> None:
+async def test_the_walk_is_served_by_the_rating_index(api: httpx.AsyncClient) -> None:
     command = {"find": "movies", "filter": RATED_FILTER, "projection": {"_id": 1}}
     explain = await runtime.current().db.command(SON([("explain", command), ("verbosity", "queryPlanner")]))
     plans = winning_plans(explain)
