@@ -1,30 +1,47 @@
 """The export stream: every movie of a listing, in the listing's order, with names resolved.
 
-One cursor walks the listing (a plain ``find`` on the sort's index when there is no filter, else
-the listing's aggregation), in large batches. Names come from a per-export ``_NameBook`` per
-reference collection: a small collection (genres, and directors and actors of a catalog of this
-size) is read whole once, with one ``find`` and no filter, and only ids it does not know (a
-person created during the export, or a collection too large to read whole) are looked up, per
-batch, with one ``$in``. Per-batch ``$in`` lookups of every id are what made exports slow: the
-embedded server answers an ``$in`` on ``_id`` by testing every document against the list.
+The listing is read as consecutive queries (``_sources``): without a filter, the stored
+documents in the sort's order, one year at a time for the default order (an equality on the
+``(year, _id)`` index each); with filters, the listing's aggregation. Reader tasks fetch the
+server's raw BSON batches a few queries and batches ahead (``_read_ahead``) while the consumer
+decodes them and builds the rows, so the database always has a request to answer. Names come
+from a per-export ``_NameBook`` per reference collection: a small collection (genres, and
+directors and actors of a catalog of this size) is read whole once, with one ``find`` and no
+filter, and only ids it does not know (a person created during the export, or a collection too
+large to read whole) are looked up, per batch, with one ``$in``. Per-batch ``$in`` lookups of
+every id are what made exports slow: the embedded server answers an ``$in`` on ``_id`` by
+testing every document against the list.
 
 Rows are plain frozen dataclasses built straight from the raw documents (no model validation
-per row). Memory holds one batch and the names of the reference collections.
+per row). Memory holds ``READ_AHEAD * PREFETCH`` raw batches, the one being written and the
+names of the reference collections, whatever the catalog's size.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable
+import asyncio
+import inspect
+from collections import deque
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterable, Iterator
+from contextlib import aclosing
 from datetime import datetime
+from functools import partial
 from typing import Any
 
-from bson import ObjectId
+from bson import ObjectId, decode_all
 
 from modules.catalog.documents import Actor, Director, Genre, Movie
 from modules.catalog.schemas import MovieExportRow, MovieListFilters
-from modules.catalog.services._query import listing_pipeline, plan_movie_query
+from modules.catalog.schemas._fields import YEAR_MAX, YEAR_MIN
+from modules.catalog.services._query import MovieQuery, listing_pipeline, plan_movie_query
 
-EXPORT_BATCH = 1000
+# raw batches of ~250 KB: small enough that the server finishes sending one while the worker is
+# busy with the previous one (measured at 100k movies: 300 -> 9.5k rows/s, 1 000 -> 8.4k)
+EXPORT_BATCH = 300
+# queries read at once ahead of the rows being written, and batches each reads ahead (memory:
+# up to READ_AHEAD * PREFETCH batches more)
+READ_AHEAD = 3
+PREFETCH = 2
 # a reference collection up to this size is read whole once per export (~100 bytes a name);
 # a larger one is looked up per batch, and its names are forgotten beyond this many
 WHOLE_COLLECTION_MAX = 50_000
@@ -83,28 +100,93 @@ class _NameBook:
 
 
 async def export_rows(filters: MovieListFilters, batch_size: int = EXPORT_BATCH) -> AsyncIterator[MovieExportRow]:
-    """Every matching movie in the listing's order, streamed from one cursor (one batch in memory)."""
+    """Every matching movie in the listing's order, streamed (a few batches in memory): the next
+    batches are read, as raw BSON, while the rows of the current one are decoded, built and
+    written, so the database is never waiting for the worker."""
     genres, directors, actors = _NameBook(Genre), _NameBook(Director), _NameBook(Actor)
     for book in (genres, directors, actors):
         await book.load()
-    query = plan_movie_query(filters)
+    options = Movie.get_pymongo_collection().codec_options
+    # closed with the export, also when its consumer stops early: the readers stop with it
+    async with aclosing(_read_ahead(_sources(plan_movie_query(filters), batch_size))) as batches:
+        async for data in batches:
+            for row in await _rows(decode_all(data, options), genres, directors, actors):
+                yield row
+
+
+def _sources(query: MovieQuery, batch_size: int) -> Iterator[AsyncIterator[bytes]]:
+    """The listing's documents in order, as consecutive queries, each a stream of the server's
+    raw BSON batches (decoded by the consumer, not by the reader).
+
+    Without a filter the documents are read whole (no projection: the embedded server copies
+    every projected value, which costs it more than sending the stored document), and in the
+    default order (by year) one year at a time, each an equality on the ``(year, _id)`` index:
+    the embedded server builds a query's whole result before its first batch, which for the
+    whole catalog took longer than the driver's heartbeat allows and held every movie in its
+    memory at once. With filters, the listing's aggregation (served like the listing's page)."""
     collection = Movie.get_pymongo_collection()
-    if query.unfiltered:
-        cursor: Any = collection.find({}, EXPORT_PROJECTION, sort=query.sort, batch_size=batch_size)
-    else:
-        cursor = await collection.aggregate(listing_pipeline(query, EXPORT_PROJECTION), batchSize=batch_size)
+    if query.sort is not None and query.unfiltered:
+        field, direction = query.sort[0]
+        if field != "year":
+            yield _batches_of(partial(collection.find_raw_batches, {}, sort=query.sort, batch_size=batch_size))
+            return
+        years = range(YEAR_MAX, YEAR_MIN - 1, -1) if direction < 0 else range(YEAR_MIN, YEAR_MAX + 1)
+        for year in years:
+            by_id = [("_id", direction)]
+            yield _batches_of(partial(collection.find_raw_batches, {"year": year}, sort=by_id, batch_size=batch_size))
+        return
+    pipeline = listing_pipeline(query, EXPORT_PROJECTION)
+    yield _batches_of(partial(collection.aggregate_raw_batches, pipeline, batchSize=batch_size))
+
+
+async def _batches_of(open_cursor: Callable[[], Any]) -> AsyncIterator[bytes]:
+    """The raw batches of one query (``open_cursor`` returns its cursor, or an awaitable of it)."""
+    cursor = open_cursor()
+    if inspect.isawaitable(cursor):
+        cursor = await cursor
     try:
-        batch: list[dict[str, Any]] = []
-        async for raw in cursor:
-            batch.append(raw)
-            if len(batch) >= batch_size:
-                for row in await _rows(batch, genres, directors, actors):
-                    yield row
-                batch = []
-        for row in await _rows(batch, genres, directors, actors):
-            yield row
+        async for data in cursor:
+            yield data
     finally:
         await cursor.close()
+
+
+async def _read_ahead(sources: Iterator[AsyncIterator[bytes]]) -> AsyncGenerator[bytes]:
+    """The items of ``sources`` in order, read by tasks ahead of the consumer: up to
+    ``READ_AHEAD`` sources at once, each at most ``PREFETCH`` items ahead. The database then
+    always has a request to answer while the consumer works (one request per query at a time)."""
+    running: deque[tuple[asyncio.Queue[bytes | BaseException | None], asyncio.Task[None]]] = deque()
+
+    async def fill(source: AsyncIterator[bytes], queue: asyncio.Queue[bytes | BaseException | None]) -> None:
+        try:
+            async for item in source:
+                await queue.put(item)
+        except Exception as exc:  # noqa: BLE001 - handed to the consumer, which raises it
+            await queue.put(exc)
+        else:
+            await queue.put(None)
+
+    def start_next() -> None:
+        source = next(sources, None)
+        if source is not None:
+            queue: asyncio.Queue[bytes | BaseException | None] = asyncio.Queue(maxsize=PREFETCH)
+            running.append((queue, asyncio.create_task(fill(source, queue))))
+
+    try:
+        for _ in range(READ_AHEAD):
+            start_next()
+        while running:
+            queue, _task = running[0]
+            while (item := await queue.get()) is not None:
+                if isinstance(item, BaseException):
+                    raise item
+                yield item
+            running.popleft()
+            start_next()
+    finally:
+        for _queue, task in running:
+            task.cancel()
+        await asyncio.gather(*(task for _queue, task in running), return_exceptions=True)
 
 
 async def _rows(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 from typing import Any
 
@@ -177,6 +178,36 @@ async def test_export_stream_and_count(
     assert searched[0] == "The Ocean Thriller"
     assert await count_movies(MovieListFilters(q="ocean")) == 3
     assert await count_movies(MovieListFilters()) == 8
+
+
+async def test_unfiltered_exports_follow_the_listing_order_across_years_and_batches(
+    api: httpx.AsyncClient, member: Account, other_member: Account, admin: Account
+) -> None:
+    # the default order is read one year at a time, ahead of the consumer: same rows, same order
+    refs = (await build_catalog(api, member, other_member, admin)).refs
+    for n in range(5):  # ties within a year are ordered by id
+        await create_movie(api, member, refs, f"Tied {n}", year=2016, release_date="2016-01-01")
+    for sort in (None, "year", "-year", "title"):
+        params = {"page_size": 100} | ({"sort": sort} if sort else {})
+        listed = [
+            item["id"] for item in (await api.get("/v1/movies", params=params, headers=member.headers)).json()["data"]
+        ]
+        filters = MovieListFilters(sort=sort) if sort else MovieListFilters()
+        for batch_size in (1, 2, 300):
+            assert [row.id async for row in export_rows(filters, batch_size=batch_size)] == listed, (sort, batch_size)
+
+
+async def test_an_export_stopped_early_leaves_no_reader_running(api: httpx.AsyncClient, member: Account) -> None:
+    refs = await make_references()
+    for n in range(6):
+        await create_movie(api, member, refs, f"Early {n}", year=2000 + n, release_date=f"{2000 + n}-01-01")
+    rows = export_rows(MovieListFilters(), batch_size=1)
+    first = [await anext(rows) for _ in range(2)]
+    assert len(first) == 2
+    await rows.aclose()
+    readers = [task for task in asyncio.all_tasks() if "fill" in repr(task.get_coro())]
+    assert readers == []
+    assert len([row async for row in export_rows(MovieListFilters(), batch_size=1)]) == 6
 
 
 async def test_a_search_matching_more_than_a_batch_costs_two_commands(api: httpx.AsyncClient, member: Account) -> None:
