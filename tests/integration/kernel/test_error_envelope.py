@@ -9,7 +9,7 @@ import httpx
 import pytest
 from litestar import get, post
 from litestar.di import NamedDependency, Provide
-from litestar.params import JSONBody
+from litestar.params import FromQuery, JSONBody
 from pydantic import BaseModel, ConfigDict, Field
 from pymongo.errors import ServerSelectionTimeoutError
 
@@ -58,7 +58,7 @@ async def paged(paging: NamedDependency[PageParams]) -> Page[int]:
 
 
 @get("/probe/needs-query")
-async def needs_query(country: str) -> dict[str, str]:
+async def needs_query(country: FromQuery[str]) -> dict[str, str]:
     return {"country": country}
 
 
