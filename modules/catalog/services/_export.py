@@ -22,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 from collections import deque
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterable, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from contextlib import aclosing
 from datetime import datetime
 from functools import partial
@@ -42,6 +42,10 @@ EXPORT_BATCH = 300
 # up to READ_AHEAD * PREFETCH batches more)
 READ_AHEAD = 3
 PREFETCH = 2
+# how often a stopping export unblocks its readers until each has finished its request
+STOP_POLL_SECONDS = 0.05
+# movies per query of an unfiltered export in year order (the span of years follows the catalog)
+YEAR_CHUNK_DOCS = 2_000
 # a reference collection up to this size is read whole once per export (~100 bytes a name);
 # a larger one is looked up per batch, and its names are forgotten beyond this many
 WHOLE_COLLECTION_MAX = 50_000
@@ -99,47 +103,69 @@ class _NameBook:
         return self._names.get(oid)
 
 
-async def export_rows(filters: MovieListFilters, batch_size: int = EXPORT_BATCH) -> AsyncIterator[MovieExportRow]:
+async def export_rows(
+    filters: MovieListFilters,
+    batch_size: int = EXPORT_BATCH,
+    catalog_size: Callable[[], Awaitable[int]] | None = None,
+) -> AsyncIterator[MovieExportRow]:
     """Every matching movie in the listing's order, streamed (a few batches in memory): the next
     batches are read, as raw BSON, while the rows of the current one are decoded, built and
-    written, so the database is never waiting for the worker."""
+    written, so the database is never waiting for the worker. ``catalog_size`` (the collection's
+    count by default) sizes the year spans of an unfiltered export in year order."""
     genres, directors, actors = _NameBook(Genre), _NameBook(Director), _NameBook(Actor)
     for book in (genres, directors, actors):
         await book.load()
-    options = Movie.get_pymongo_collection().codec_options
+    collection = Movie.get_pymongo_collection()
+    options = collection.codec_options
+    query = plan_movie_query(filters)
+    size = 0
+    if _by_year_spans(query):
+        size = await (catalog_size or collection.estimated_document_count)()
     # closed with the export, also when its consumer stops early: the readers stop with it
-    async with aclosing(_read_ahead(_sources(plan_movie_query(filters), batch_size))) as batches:
+    async with aclosing(_read_ahead(_sources(query, batch_size, size))) as batches:
         async for data in batches:
             for row in await _rows(decode_all(data, options), genres, directors, actors):
                 yield row
 
 
-def _sources(query: MovieQuery, batch_size: int) -> Iterator[AsyncIterator[bytes]]:
+def _by_year_spans(query: MovieQuery) -> bool:
+    return query.unfiltered and query.sort is not None and query.sort[0][0] == "year"
+
+
+def _sources(query: MovieQuery, batch_size: int, catalog_size: int) -> Iterator[AsyncGenerator[bytes]]:
     """The listing's documents in order, as consecutive queries, each a stream of the server's
     raw BSON batches (decoded by the consumer, not by the reader).
 
     Without a filter the documents are read whole (no projection: the embedded server copies
     every projected value, which costs it more than sending the stored document), and in the
-    default order (by year) one year at a time, each an equality on the ``(year, _id)`` index:
-    the embedded server builds a query's whole result before its first batch, which for the
-    whole catalog took longer than the driver's heartbeat allows and held every movie in its
-    memory at once. With filters, the listing's aggregation (served like the listing's page)."""
+    default order (by year) a span of years at a time, each a range on the ``(year, _id)``
+    index sized for about ``YEAR_CHUNK_DOCS`` movies (one year at 100k movies, the whole catalog
+    at a thousand): the embedded server builds a query's whole result before its first batch,
+    which for the whole catalog took longer than the driver's heartbeat allows and held every
+    movie in its memory at once. With filters, the listing's aggregation (served like the
+    listing's page)."""
     collection = Movie.get_pymongo_collection()
     if query.sort is not None and query.unfiltered:
-        field, direction = query.sort[0]
-        if field != "year":
+        if not _by_year_spans(query):
             yield _batches_of(partial(collection.find_raw_batches, {}, sort=query.sort, batch_size=batch_size))
             return
-        years = range(YEAR_MAX, YEAR_MIN - 1, -1) if direction < 0 else range(YEAR_MIN, YEAR_MAX + 1)
-        for year in years:
-            by_id = [("_id", direction)]
-            yield _batches_of(partial(collection.find_raw_batches, {"year": year}, sort=by_id, batch_size=batch_size))
+        direction = query.sort[0][1]
+        per_year = catalog_size / (YEAR_MAX - YEAR_MIN + 1)
+        span = max(1, int(YEAR_CHUNK_DOCS / per_year) if per_year else YEAR_MAX - YEAR_MIN + 1)
+        starts = (
+            range(YEAR_MAX - span + 1, YEAR_MIN - span, -span) if direction < 0 else range(YEAR_MIN, YEAR_MAX + 1, span)
+        )
+        for start in starts:
+            years = {"$gte": max(start, YEAR_MIN), "$lte": min(start + span - 1, YEAR_MAX)}
+            yield _batches_of(
+                partial(collection.find_raw_batches, {"year": years}, sort=query.sort, batch_size=batch_size)
+            )
         return
     pipeline = listing_pipeline(query, EXPORT_PROJECTION)
     yield _batches_of(partial(collection.aggregate_raw_batches, pipeline, batchSize=batch_size))
 
 
-async def _batches_of(open_cursor: Callable[[], Any]) -> AsyncIterator[bytes]:
+async def _batches_of(open_cursor: Callable[[], Any]) -> AsyncGenerator[bytes]:
     """The raw batches of one query (``open_cursor`` returns its cursor, or an awaitable of it)."""
     cursor = open_cursor()
     if inspect.isawaitable(cursor):
@@ -151,16 +177,23 @@ async def _batches_of(open_cursor: Callable[[], Any]) -> AsyncIterator[bytes]:
         await cursor.close()
 
 
-async def _read_ahead(sources: Iterator[AsyncIterator[bytes]]) -> AsyncGenerator[bytes]:
+async def _read_ahead(sources: Iterator[AsyncGenerator[bytes]]) -> AsyncGenerator[bytes]:
     """The items of ``sources`` in order, read by tasks ahead of the consumer: up to
     ``READ_AHEAD`` sources at once, each at most ``PREFETCH`` items ahead. The database then
-    always has a request to answer while the consumer works (one request per query at a time)."""
-    running: deque[tuple[asyncio.Queue[bytes | BaseException | None], asyncio.Task[None]]] = deque()
+    always has a request to answer while the consumer works (one request per query at a time).
 
-    async def fill(source: AsyncIterator[bytes], queue: asyncio.Queue[bytes | BaseException | None]) -> None:
+    When the consumer stops early, the readers are told to stop and finish the request they are
+    in rather than being cancelled inside the driver; each closes its cursor."""
+    running: deque[tuple[asyncio.Queue[bytes | BaseException | None], asyncio.Task[None]]] = deque()
+    stop = asyncio.Event()
+
+    async def fill(source: AsyncGenerator[bytes], queue: asyncio.Queue[bytes | BaseException | None]) -> None:
         try:
-            async for item in source:
-                await queue.put(item)
+            async with aclosing(source):
+                async for item in source:
+                    if stop.is_set():
+                        return
+                    await queue.put(item)
         except Exception as exc:  # noqa: BLE001 - handed to the consumer, which raises it
             await queue.put(exc)
         else:
@@ -184,9 +217,13 @@ async def _read_ahead(sources: Iterator[AsyncIterator[bytes]]) -> AsyncGenerator
             running.popleft()
             start_next()
     finally:
-        for _queue, task in running:
-            task.cancel()
-        await asyncio.gather(*(task for _queue, task in running), return_exceptions=True)
+        stop.set()
+        readers = [task for _queue, task in running]
+        while not all(task.done() for task in readers):
+            for queue, _task in running:  # unblock a reader waiting to hand over an item
+                while not queue.empty():
+                    queue.get_nowait()
+            await asyncio.wait(readers, timeout=STOP_POLL_SECONDS)
 
 
 async def _rows(

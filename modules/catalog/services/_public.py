@@ -163,7 +163,8 @@ async def iter_rated_movie_ids(batch_size: int = 200) -> AsyncIterator[list[str]
 async def iter_movies_for_export(filters: MovieListFilters) -> AsyncIterator[MovieExportRow]:
     """Every movie matching ``filters`` in their order (relevance for ``q`` without ``sort``),
     streamed from one cursor with names resolved per batch: memory does not grow with the catalog."""
-    async for row in export_rows(filters):
+    # the size of the catalog that an unfiltered export reads: the total the exporter counted
+    async for row in export_rows(filters, catalog_size=lambda: count_movies(filters)):
         yield row
 
 

@@ -7,8 +7,10 @@ from datetime import date
 from typing import Any
 
 import httpx
+import pytest
 from bson import ObjectId
 
+import modules.catalog.services._export as export_module
 from app.kernel import runtime
 from modules.catalog import (
     MovieListFilters,
@@ -181,9 +183,9 @@ async def test_export_stream_and_count(
 
 
 async def test_unfiltered_exports_follow_the_listing_order_across_years_and_batches(
-    api: httpx.AsyncClient, member: Account, other_member: Account, admin: Account
+    api: httpx.AsyncClient, member: Account, other_member: Account, admin: Account, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # the default order is read one year at a time, ahead of the consumer: same rows, same order
+    # the year order is read a span of years at a time, ahead of the consumer: same rows, same order
     refs = (await build_catalog(api, member, other_member, admin)).refs
     for n in range(5):  # ties within a year are ordered by id
         await create_movie(api, member, refs, f"Tied {n}", year=2016, release_date="2016-01-01")
@@ -193,8 +195,12 @@ async def test_unfiltered_exports_follow_the_listing_order_across_years_and_batc
             item["id"] for item in (await api.get("/v1/movies", params=params, headers=member.headers)).json()["data"]
         ]
         filters = MovieListFilters(sort=sort) if sort else MovieListFilters()
-        for batch_size in (1, 2, 300):
-            assert [row.id async for row in export_rows(filters, batch_size=batch_size)] == listed, (sort, batch_size)
+        # spans of one year, of ~40 years, of every year (the catalog is 13 movies)
+        for chunk_docs in (0.01, 2, 2_000):
+            monkeypatch.setattr(export_module, "YEAR_CHUNK_DOCS", chunk_docs)
+            for batch_size in (1, 2, 300):
+                exported = [row.id async for row in export_rows(filters, batch_size=batch_size)]
+                assert exported == listed, (sort, chunk_docs, batch_size)
 
 
 async def test_an_export_stopped_early_leaves_no_reader_running(api: httpx.AsyncClient, member: Account) -> None:
