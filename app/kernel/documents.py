@@ -11,7 +11,7 @@ document; callers that need the pre-image read it first and compare-and-set inst
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any
 
 from pymongo.asynchronous.collection import AsyncCollection
@@ -52,3 +52,24 @@ async def update_and_read(
         return None
     found: Document | None = await collection.find_one(dict(key), projection)
     return found
+
+
+async def id_batches(
+    collection: AsyncCollection[Any], query: Mapping[str, Any], batch_size: int
+) -> AsyncIterator[list[str]]:
+    """The ids of the documents matching ``query``, as strings, in lists of ``batch_size``: one
+    cursor reading ids only (covered by an index that ends with ``_id`` on MongoDB), closed when
+    the caller stops early. Memory holds one list."""
+    size = max(batch_size, 1)
+    cursor = collection.find(dict(query), {"_id": 1}, batch_size=max(size, 1000))
+    try:
+        batch: list[str] = []
+        async for raw in cursor:
+            batch.append(str(raw["_id"]))
+            if len(batch) >= size:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+    finally:
+        await cursor.close()

@@ -15,6 +15,7 @@ from pymongo import UpdateOne
 
 from app.kernel import runtime
 from app.kernel.cache import Cache
+from app.kernel.documents import id_batches
 from modules.catalog.documents import Movie, empty_distribution
 from modules.catalog.schemas import MovieExportRow, MovieListFilters, MovieSummary
 from modules.catalog.services._cache import MovieCache
@@ -146,18 +147,8 @@ async def iter_rated_movie_ids(batch_size: int = 200) -> AsyncIterator[list[str]
     changed meanwhile may be returned twice or, when its new value is one the walk has passed,
     not at all (its aggregate was just written).
     """
-    cursor = Movie.get_pymongo_collection().find(RATED_FILTER, {"_id": 1}, batch_size=max(batch_size, 1000))
-    try:
-        batch: list[str] = []
-        async for raw in cursor:
-            batch.append(str(raw["_id"]))
-            if len(batch) >= batch_size:
-                yield batch
-                batch = []
-        if batch:
-            yield batch
-    finally:
-        await cursor.close()
+    async for batch in id_batches(Movie.get_pymongo_collection(), RATED_FILTER, batch_size):
+        yield batch
 
 
 async def iter_movies_for_export(filters: MovieListFilters) -> AsyncIterator[MovieExportRow]:

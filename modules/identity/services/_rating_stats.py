@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
+from app.kernel.documents import id_batches
 from modules.identity.documents import User
 
 # users whose stored statistics count ratings: the filter of the partial ``users_rated`` index
@@ -22,16 +23,5 @@ async def iter_rated_user_ids(batch_size: int = 200) -> AsyncIterator[list[str]]
     again, and one whose count changed meanwhile may be returned twice or, when its new count is
     one the walk has passed, not at all (its statistics were just written).
     """
-    size = max(batch_size, 1)
-    cursor = User.get_pymongo_collection().find(RATED_USERS_FILTER, {"_id": 1}, batch_size=max(size, 1000))
-    try:
-        batch: list[str] = []
-        async for raw in cursor:
-            batch.append(str(raw["_id"]))
-            if len(batch) >= size:
-                yield batch
-                batch = []
-        if batch:
-            yield batch
-    finally:
-        await cursor.close()
+    async for batch in id_batches(User.get_pymongo_collection(), RATED_USERS_FILTER, batch_size):
+        yield batch
