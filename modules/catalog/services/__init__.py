@@ -1,6 +1,6 @@
 """Catalog services: every rule and every database access of the catalog."""
 
-from modules.catalog.services._cache import MovieCache
+from modules.catalog.services._cache import MovieCache, movie_cache
 from modules.catalog.services._ids import parse_object_id
 from modules.catalog.services._listing import MovieListing
 from modules.catalog.services._lookup import ReferenceNames, check_references, resolve_names
@@ -11,7 +11,6 @@ from modules.catalog.services._public import (
     get_movie_summary,
     iter_movies_for_export,
     iter_rated_movie_ids,
-    movie_cache,
     movie_exists,
     set_rating_aggregate,
     set_rating_aggregates,

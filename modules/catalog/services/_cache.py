@@ -14,6 +14,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from app.kernel import runtime
 from app.kernel.cache import Cache
 
 DETAIL_NAMESPACE = "movie"
@@ -117,3 +118,8 @@ class MovieCache:
     async def listing_changed(self) -> None:
         await self._replace(MEMBERS_STAMP_KEY)
         await self._replace(LIST_STAMP_KEY)
+
+
+def movie_cache() -> MovieCache:
+    """The catalog cache on this process's Redis client."""
+    return MovieCache(Cache(runtime.current().redis))

@@ -13,11 +13,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from app.kernel import runtime
-from app.kernel.cache import Cache
 from app.kernel.pagination import PageParams
 from modules.catalog.schemas import MovieListFilters
-from modules.catalog.services._cache import MovieCache
+from modules.catalog.services._cache import movie_cache
 from modules.catalog.services._listing import page_cache_key
 from modules.catalog.services._movies import movie_object_id
 
@@ -28,16 +26,12 @@ class CachedDetailJson:
     version: int
 
 
-def _cache() -> MovieCache:
-    return MovieCache(Cache(runtime.current().redis))
-
-
 async def cached_detail_json(movie_id: str) -> CachedDetailJson | None:
     """The cached detail of ``movie_id`` and its version, or ``None`` when it is not cached.
 
     A malformed id is MOVIE_NOT_FOUND, as with :meth:`MovieService.get`.
     """
-    raw = await _cache().get_detail_json(str(movie_object_id(movie_id)))
+    raw = await movie_cache().get_detail_json(str(movie_object_id(movie_id)))
     if raw is None:
         return None
     try:
@@ -55,7 +49,7 @@ async def cached_page_json(filters: MovieListFilters, paging: PageParams) -> byt
     key = page_cache_key(filters, paging)
     if key is None:
         return None
-    raw = await _cache().get_page_json(key)
+    raw = await movie_cache().get_page_json(key)
     # a page is a JSON object; anything else is not served (the listing path replaces it)
     if raw is None or not (raw.startswith('{"') and raw.endswith("}")):
         return None

@@ -13,12 +13,10 @@ from typing import Any
 from bson import ObjectId
 from pymongo import UpdateOne
 
-from app.kernel import runtime
-from app.kernel.cache import Cache
 from app.kernel.documents import id_batches
 from modules.catalog.documents import Movie, empty_distribution
 from modules.catalog.schemas import MovieExportRow, MovieListFilters, MovieSummary
-from modules.catalog.services._cache import MovieCache
+from modules.catalog.services._cache import movie_cache
 from modules.catalog.services._export import export_rows
 from modules.catalog.services._ids import parse_object_id
 from modules.catalog.services._listing import MovieListing
@@ -26,10 +24,6 @@ from modules.catalog.services._listing import MovieListing
 SUMMARY_PROJECTION = {"title": 1, "year": 1, "release_date": 1, "countries": 1}
 # movies whose stored aggregate counts ratings: an unrated movie has rating_sort -1
 RATED_FILTER: dict[str, Any] = {"rating_sort": {"$gt": -1}}
-
-
-def movie_cache() -> MovieCache:
-    return MovieCache(Cache(runtime.current().redis))
 
 
 def _summary(raw: Mapping[str, Any]) -> MovieSummary:
