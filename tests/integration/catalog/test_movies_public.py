@@ -129,11 +129,18 @@ async def test_round_trips_do_not_grow_with_cast_or_page_size(api: httpx.AsyncCl
         await create_movie(api, member, refs, f"Filler {n}", genre_ids=list(refs.genres.values())[: 1 + n % 4])
 
     async def cost(url: str) -> int:
-        await runtime.current().redis.flushdb()  # measure the MongoDB path, not the cache
-        before = await _operations()
-        response = await api.get(url, headers=member.headers)
-        assert response.status_code == 200
-        return await _operations() - before
+        """The fewest commands of two uncached reads of ``url``: identity re-reads its cache epoch
+        at most once a second per process, and that read may fall into either measurement."""
+        counts = []
+        for _ in range(2):
+            await runtime.current().redis.flushdb()  # measure the MongoDB path, not the cache
+            # the caller's auth state comes back first, so that only ``url``'s own work is counted
+            assert (await api.get("/v1/users/me", headers=member.headers)).status_code == 200
+            before = await _operations()
+            response = await api.get(url, headers=member.headers)
+            assert response.status_code == 200
+            counts.append(await _operations() - before)
+        return min(counts)
 
     assert await cost(f"/v1/movies/{small['id']}") == await cost(f"/v1/movies/{big['id']}")
     assert await cost("/v1/movies?page_size=1&title=e") == await cost("/v1/movies?page_size=100&title=e")
