@@ -1,10 +1,11 @@
 """The export stream: every movie of a listing, in the listing's order, with names resolved.
 
 The listing is read as consecutive queries (``_sources``): without a filter, the stored
-documents in the sort's order, one year at a time for the default order (an equality on the
-``(year, _id)`` index each); with filters, the listing's aggregation. Reader tasks fetch the
-server's raw BSON batches a few queries and batches ahead (``_read_ahead``) while the consumer
-decodes them and builds the rows, so the database always has a request to answer. Names come
+documents in the sort's order, a span of years at a time for the default order (a range on the
+``(year, _id)`` index each, put in order here: a span is small, and the embedded server's own
+sort was a fifth of its work); with filters, the listing's aggregation. Reader tasks fetch the
+server's raw BSON batches a few queries and batches ahead (``_read_ahead``) and decode them
+while the consumer builds the rows, so the database always has a request to answer. Names come
 from a per-export ``_NameBook`` per reference collection: a small collection (genres, and
 directors and actors of a catalog of this size) is read whole once, with one ``find`` and no
 filter, and only ids it does not know (a person created during the export, or a collection too
@@ -13,8 +14,9 @@ every id are what made exports slow: the embedded server answers an ``$in`` on `
 testing every document against the list.
 
 Rows are plain frozen dataclasses built straight from the raw documents (no model validation
-per row). Memory holds ``READ_AHEAD * PREFETCH`` raw batches, the one being written and the
-names of the reference collections, whatever the catalog's size.
+per row). Memory holds ``READ_AHEAD`` queries' worth of documents at most (a year span, or
+``PREFETCH`` batches), the batch being written and the names of the reference collections,
+whatever the catalog's size.
 """
 
 from __future__ import annotations
@@ -26,9 +28,11 @@ from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, 
 from contextlib import aclosing
 from datetime import datetime
 from functools import partial
+from operator import itemgetter
 from typing import Any
 
 from bson import ObjectId, decode_all
+from bson.codec_options import CodecOptions
 
 from modules.catalog.documents import Actor, Director, Genre, Movie
 from modules.catalog.schemas import MovieExportRow, MovieListFilters
@@ -39,7 +43,7 @@ from modules.catalog.services._query import MovieQuery, listing_pipeline, plan_m
 # busy with the previous one (measured at 100k movies: 300 -> 9.5k rows/s, 1 000 -> 8.4k)
 EXPORT_BATCH = 300
 # queries read at once ahead of the rows being written, and batches each reads ahead (memory:
-# up to READ_AHEAD * PREFETCH batches more)
+# up to READ_AHEAD * PREFETCH batches more, or READ_AHEAD year spans)
 READ_AHEAD = 3
 PREFETCH = 2
 # how often a stopping export unblocks its readers until each has finished its request
@@ -122,9 +126,9 @@ async def export_rows(
     if _by_year_spans(query):
         size = await (catalog_size or collection.estimated_document_count)()
     # closed with the export, also when its consumer stops early: the readers stop with it
-    async with aclosing(_read_ahead(_sources(query, batch_size, size))) as batches:
-        async for data in batches:
-            for row in await _rows(decode_all(data, options), genres, directors, actors):
+    async with aclosing(_read_ahead(_sources(query, batch_size, size, options))) as batches:
+        async for batch in batches:
+            for row in await _rows(batch, genres, directors, actors):
                 yield row
 
 
@@ -132,22 +136,28 @@ def _by_year_spans(query: MovieQuery) -> bool:
     return query.unfiltered and query.sort is not None and query.sort[0][0] == "year"
 
 
-def _sources(query: MovieQuery, batch_size: int, catalog_size: int) -> Iterator[AsyncGenerator[bytes]]:
-    """The listing's documents in order, as consecutive queries, each a stream of the server's
-    raw BSON batches (decoded by the consumer, not by the reader).
+Documents = list[dict[str, Any]]
+
+
+def _sources(
+    query: MovieQuery, batch_size: int, catalog_size: int, options: CodecOptions[dict[str, Any]]
+) -> Iterator[AsyncGenerator[Documents]]:
+    """The listing's documents in order, as consecutive queries, each a stream of batches.
 
     Without a filter the documents are read whole (no projection: the embedded server copies
     every projected value, which costs it more than sending the stored document), and in the
     default order (by year) a span of years at a time, each a range on the ``(year, _id)``
-    index sized for about ``YEAR_CHUNK_DOCS`` movies (one year at 100k movies, the whole catalog
-    at a thousand): the embedded server builds a query's whole result before its first batch,
-    which for the whole catalog took longer than the driver's heartbeat allows and held every
-    movie in its memory at once. With filters, the listing's aggregation (served like the
+    index sized for about ``YEAR_CHUNK_DOCS`` movies (three years at 100k movies, the whole
+    catalog at a thousand), read unsorted and put in order here: the embedded server builds a
+    query's whole result before its first batch (for the whole catalog that took longer than
+    the driver's heartbeat allows and held every movie in its memory at once), and sorting a
+    span cost it a fifth of its time. With filters, the listing's aggregation (served like the
     listing's page)."""
     collection = Movie.get_pymongo_collection()
     if query.sort is not None and query.unfiltered:
         if not _by_year_spans(query):
-            yield _batches_of(partial(collection.find_raw_batches, {}, sort=query.sort, batch_size=batch_size))
+            cursor = partial(collection.find_raw_batches, {}, sort=query.sort, batch_size=batch_size)
+            yield _batches_of(cursor, options)
             return
         direction = query.sort[0][1]
         per_year = catalog_size / (YEAR_MAX - YEAR_MIN + 1)
@@ -157,37 +167,53 @@ def _sources(query: MovieQuery, batch_size: int, catalog_size: int) -> Iterator[
         )
         for start in starts:
             years = {"$gte": max(start, YEAR_MIN), "$lte": min(start + span - 1, YEAR_MAX)}
-            yield _batches_of(
-                partial(collection.find_raw_batches, {"year": years}, sort=query.sort, batch_size=batch_size)
-            )
+            cursor = partial(collection.find_raw_batches, {"year": years}, batch_size=batch_size)
+            yield _in_order(_batches_of(cursor, options), query.sort, batch_size)
         return
     pipeline = listing_pipeline(query, EXPORT_PROJECTION)
-    yield _batches_of(partial(collection.aggregate_raw_batches, pipeline, batchSize=batch_size))
+    yield _batches_of(partial(collection.aggregate_raw_batches, pipeline, batchSize=batch_size), options)
 
 
-async def _batches_of(open_cursor: Callable[[], Any]) -> AsyncGenerator[bytes]:
-    """The raw batches of one query (``open_cursor`` returns its cursor, or an awaitable of it)."""
+async def _batches_of(
+    open_cursor: Callable[[], Any], options: CodecOptions[dict[str, Any]]
+) -> AsyncGenerator[Documents]:
+    """The batches of one query (``open_cursor`` returns its raw-batch cursor, or an awaitable
+    of it), decoded."""
     cursor = open_cursor()
     if inspect.isawaitable(cursor):
         cursor = await cursor
     try:
         async for data in cursor:
-            yield data
+            yield decode_all(data, options)
     finally:
         await cursor.close()
 
 
-async def _read_ahead(sources: Iterator[AsyncGenerator[bytes]]) -> AsyncGenerator[bytes]:
+async def _in_order(
+    batches: AsyncGenerator[Documents], sort: list[tuple[str, int]], batch_size: int
+) -> AsyncGenerator[Documents]:
+    """All of a (small) query's documents, sorted by ``sort`` here, in batches of ``batch_size``."""
+    documents: Documents = []
+    async with aclosing(batches):
+        async for batch in batches:
+            documents.extend(batch)
+    for field, direction in reversed(sort):  # stable sorts, the last key first
+        documents.sort(key=itemgetter(field), reverse=direction < 0)
+    for start in range(0, len(documents), batch_size):
+        yield documents[start : start + batch_size]
+
+
+async def _read_ahead(sources: Iterator[AsyncGenerator[Documents]]) -> AsyncGenerator[Documents]:
     """The items of ``sources`` in order, read by tasks ahead of the consumer: up to
     ``READ_AHEAD`` sources at once, each at most ``PREFETCH`` items ahead. The database then
     always has a request to answer while the consumer works (one request per query at a time).
 
     When the consumer stops early, the readers are told to stop and finish the request they are
     in rather than being cancelled inside the driver; each closes its cursor."""
-    running: deque[tuple[asyncio.Queue[bytes | BaseException | None], asyncio.Task[None]]] = deque()
+    running: deque[tuple[asyncio.Queue[Documents | BaseException | None], asyncio.Task[None]]] = deque()
     stop = asyncio.Event()
 
-    async def fill(source: AsyncGenerator[bytes], queue: asyncio.Queue[bytes | BaseException | None]) -> None:
+    async def fill(source: AsyncGenerator[Documents], queue: asyncio.Queue[Documents | BaseException | None]) -> None:
         try:
             async with aclosing(source):
                 async for item in source:
@@ -202,7 +228,7 @@ async def _read_ahead(sources: Iterator[AsyncGenerator[bytes]]) -> AsyncGenerato
     def start_next() -> None:
         source = next(sources, None)
         if source is not None:
-            queue: asyncio.Queue[bytes | BaseException | None] = asyncio.Queue(maxsize=PREFETCH)
+            queue: asyncio.Queue[Documents | BaseException | None] = asyncio.Queue(maxsize=PREFETCH)
             running.append((queue, asyncio.create_task(fill(source, queue))))
 
     try:
