@@ -1,12 +1,12 @@
 """The movie listing (``GET /v1/movies``), counts and the export stream.
 
 A page costs at most two round trips whatever its size: the page aggregation, which joins the
-genre names of its movies itself (``$lookup``), and the count, run concurrently. Totals are cached
-in Redis per filter set under a stamp (``_cache``) that every movie write replaces, and for
-rating filters every changed rating aggregate too: a cached total is exact, and the next pages of a listing cost
-the page query alone. How each query is served by an index is explained in ``_query``. Hot pages
-(the first pages of the default listing, per genre and per country) are cached until the next
-movie write.
+genre names of its movies itself (one ``$lookup`` for the whole page: ``_lookup.page_name_stages``),
+and the count, run concurrently. Totals are cached in Redis per filter set under a stamp
+(``_cache``) that every movie write replaces, and for rating filters every changed rating
+aggregate too: a cached total is exact, and the next pages of a listing cost the page query alone.
+How each query is served by an index is explained in ``_query``. Hot pages (the first pages of the
+default listing, per genre and per country) are cached until the next movie write.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from app.kernel.pagination import Page, PageParams
 from modules.catalog.documents import Movie, RatingAggregate
 from modules.catalog.schemas import GenreRef, MovieListFilters, MovieListItem
 from modules.catalog.services._cache import MovieCache
-from modules.catalog.services._lookup import joined_names_projection, name_lookup_stages, pop_joined_names
+from modules.catalog.services._lookup import page_name_stages, split_page
 from modules.catalog.services._movies import rating_read
 from modules.catalog.services._query import (
     LIST_PROJECTION,
@@ -35,7 +35,10 @@ from modules.catalog.services._query import (
 from modules.catalog.services._window import WindowStore, sort_value, window_key, windowed
 
 # the sort keys not shown in an item are read too: the last one bounds the page's next window
-PAGE_PROJECTION = {**LIST_PROJECTION, "title_key": 1, "rating_sort": 1, **joined_names_projection("genres")}
+PAGE_PROJECTION = {**LIST_PROJECTION, "title_key": 1, "rating_sort": 1}
+
+# a page's movies in order, and the names of the genres they reference
+PageDocuments = tuple[list[dict[str, Any]], dict[ObjectId, str]]
 
 CACHED_PAGES = 3
 # an ObjectId document is ~22 bytes: a first batch this large stays far below the 16 MiB message
@@ -97,36 +100,38 @@ class MovieListing:
         query = plan_movie_query(filters)
         filter_key = total_cache_key(filters)
         if query.sort is None:
-            documents, total = await self._ranked_documents(filter_key, query, paging)
+            page, total = await self._ranked_documents(filter_key, query, paging)
         else:
-            documents, total = await asyncio.gather(
+            page, total = await asyncio.gather(
                 self._windowed_documents(filter_key, query, paging), self._total(filter_key, query)
             )
-        items = [_item(raw) for raw in documents]
+        documents, genre_names = page
+        items = [_item(raw, genre_names) for raw in documents]
         return Page[MovieListItem](data=items, page=paging.page, page_size=paging.page_size, total=total)
 
-    async def _windowed_documents(self, filter_key: str, query: MovieQuery, paging: PageParams) -> list[dict[str, Any]]:
+    async def _windowed_documents(self, filter_key: str, query: MovieQuery, paging: PageParams) -> PageDocuments:
         """The page, from its remembered window when there is one (``_window``)."""
         key = window_key(filter_key, query, paging.skip + paging.limit)
         if key is None:
             return await self._documents(query, paging)
         windows = WindowStore(self._cache.backend)
         found, bound = await windows.get(key)
-        documents: list[dict[str, Any]] = []
+        page: PageDocuments = ([], {})
         if found:
-            documents = await self._documents(windowed(query, bound), paging)
-        if len(documents) < paging.limit:
+            page = await self._documents(windowed(query, bound), paging)
+        if len(page[0]) < paging.limit:
             # no window yet, or it no longer holds the whole page: the page from the full order
-            documents = await self._documents(query, paging)
+            page = await self._documents(query, paging)
+        documents = page[0]
         if len(documents) == paging.limit:
             last = sort_value(query, documents[-1])
             if last is not None and (not found or last != bound):
                 await windows.put(key, last)
-        return documents
+        return page
 
     async def _ranked_documents(
         self, filter_key: str, query: MovieQuery, paging: PageParams
-    ) -> tuple[list[dict[str, Any]], int]:
+    ) -> tuple[PageDocuments, int]:
         """A relevance-ranked page and its total: the ranking (every matching id in order) is
         computed once per members stamp and cached as a Redis list; a page then reads its slice of
         the list (and the length, its total) and looks up its ids."""
@@ -144,23 +149,22 @@ class MovieListing:
         total, page_values = cached
         page_ids = [ObjectId(value) for value in page_values]
         if not page_ids:
-            return [], total
-        pipeline = [
-            {"$match": {"_id": {"$in": page_ids}}},
-            *name_lookup_stages("genres"),
-            {"$project": PAGE_PROJECTION},
-        ]
-        found = {raw["_id"]: raw for raw in await (await _collection().aggregate(pipeline)).to_list()}
+            return ([], {}), total
+        pipeline = [{"$match": {"_id": {"$in": page_ids}}}, {"$project": PAGE_PROJECTION}, *page_name_stages("genres")]
+        documents, names = split_page(await (await _collection().aggregate(pipeline)).to_list(), "genres")
+        found = {raw["_id"]: raw for raw in documents}
         # a movie deleted since is simply absent until the next write replaced the stamp
-        return [found[oid] for oid in page_ids if oid in found], total
+        return ([found[oid] for oid in page_ids if oid in found], names), total
 
     @staticmethod
-    async def _documents(query: MovieQuery, paging: PageParams) -> list[dict[str, Any]]:
-        pipeline = listing_pipeline(query, PAGE_PROJECTION, skip=paging.skip, limit=paging.limit)
-        # the genre names are joined after the page is cut: a lookup per movie of the page only
-        pipeline[-1:-1] = name_lookup_stages("genres")
-        cursor = await _collection().aggregate(pipeline, batchSize=RANKING_BATCH_SIZE)
-        return list(await cursor.to_list())
+    async def _documents(query: MovieQuery, paging: PageParams) -> PageDocuments:
+        # the genre names are joined after the page is cut: one lookup for the page's genres
+        pipeline = [
+            *listing_pipeline(query, PAGE_PROJECTION, skip=paging.skip, limit=paging.limit),
+            *page_name_stages("genres"),
+        ]
+        cursor = await _collection().aggregate(pipeline)
+        return split_page(await cursor.to_list(), "genres")
 
     async def _total(self, key: str, query: MovieQuery) -> int:
         """The exact total, from the cache while no write has replaced its stamp."""
@@ -179,8 +183,7 @@ def _rating_filtered(query: MovieQuery) -> bool:
     return "rating_sort" in query.primary or "rating_sort" in query.residual
 
 
-def _item(raw: dict[str, Any]) -> MovieListItem:
-    genre_names = pop_joined_names(raw).genres
+def _item(raw: dict[str, Any], genre_names: dict[ObjectId, str]) -> MovieListItem:
     return MovieListItem(
         id=str(raw["_id"]),
         title=raw["title"],

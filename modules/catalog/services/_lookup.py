@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from bson import ObjectId
 
@@ -111,6 +112,58 @@ def name_lookup_stages(*collections: str) -> list[dict[str, object]]:
     return stages
 
 
+# the two fields of a page gathered by :func:`page_name_stages`
+PAGE_DOCUMENTS = "documents"
+PAGE_NAMES = "names"
+_PAGE_IDS = "_ids"
+
+
+def page_name_stages(collection: str) -> list[dict[str, object]]:
+    """The last stage of a page's aggregation: the page and the ``{_id, name}`` of every
+    ``collection`` document its movies reference, with ONE ``$lookup`` whatever the page size.
+
+    A ``$facet`` passes the page through unchanged and in order (``documents``) and, on the side,
+    gathers the page's distinct ids into one document (``$group``, ``$reduce``) that a single
+    equality join on ``_id`` resolves (``names``). A ``$lookup`` per movie would read the names of
+    each movie's genres separately (the same genre again for every movie it tags) and copy every
+    movie, which on the embedded server costs more than the page query itself. Read the result with
+    :func:`split_page`.
+    """
+    source, local, target = JOINS[collection]
+    names: list[dict[str, object]] = [
+        {"$group": {"_id": None, _PAGE_IDS: {"$push": {"$ifNull": [f"${local}", []]}}}},
+        {
+            "$project": {
+                "_id": 0,
+                _PAGE_IDS: {
+                    "$reduce": {
+                        "input": f"${_PAGE_IDS}",
+                        "initialValue": [],
+                        "in": {"$concatArrays": ["$$value", "$$this"]},
+                    }
+                },
+            }
+        },
+        {"$lookup": {"from": source, "localField": _PAGE_IDS, "foreignField": "_id", "as": target}},
+        {"$project": joined_names_projection(collection)},
+    ]
+    # a $facet sub-pipeline may not be empty (on MongoDB): an always-true $match passes the page on
+    return [{"$facet": {PAGE_DOCUMENTS: [{"$match": {}}], PAGE_NAMES: names}}]
+
+
+def split_page(results: list[dict[str, Any]], collection: str) -> tuple[list[dict[str, Any]], dict[ObjectId, str]]:
+    """``(the page's documents in order, {id: name} of their ``collection`` references)`` out of
+    an aggregation ended by :func:`page_name_stages` (an empty page has no names)."""
+    if not results:
+        return [], {}
+    gathered = results[0]
+    target = JOINS[collection][2]
+    names: dict[ObjectId, str] = {}
+    for joined in gathered.get(PAGE_NAMES) or []:
+        names.update(_pop_names(joined, target))
+    return list(gathered.get(PAGE_DOCUMENTS) or []), names
+
+
 def joined_names_projection(*collections: str) -> dict[str, int]:
     """Inclusion-projection entries keeping only ``{_id, name}`` of the joined documents."""
     projection: dict[str, int] = {}
@@ -121,13 +174,13 @@ def joined_names_projection(*collections: str) -> dict[str, int]:
     return projection
 
 
-def pop_joined_names(raw: dict[str, object]) -> ReferenceNames:
+def _pop_names(raw: dict[str, Any], target: str) -> dict[ObjectId, str]:
+    joined = raw.pop(target, None)
+    entries = joined if isinstance(joined, list) else []
+    return {entry["_id"]: str(entry.get("name", "")) for entry in entries if isinstance(entry, dict) and "_id" in entry}
+
+
+def pop_joined_names(raw: dict[str, Any]) -> ReferenceNames:
     """The names a document got from :func:`name_lookup_stages` (removed from it)."""
-    found: dict[str, dict[ObjectId, str]] = {}
-    for collection, (_source, _local, target) in JOINS.items():
-        joined = raw.pop(target, None)
-        entries = joined if isinstance(joined, list) else []
-        found[collection] = {
-            entry["_id"]: str(entry.get("name", "")) for entry in entries if isinstance(entry, dict) and "_id" in entry
-        }
+    found = {collection: _pop_names(raw, target) for collection, (_source, _local, target) in JOINS.items()}
     return ReferenceNames(genres=found["genres"], directors=found["directors"], actors=found["actors"])
