@@ -15,7 +15,6 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from bson import ObjectId
-from pymongo import UpdateOne
 
 from modules.ratings.documents import Rating
 from modules.ratings.services._marks import MOVIE, Kind
@@ -50,14 +49,19 @@ class PendingRatings:
         return found
 
     async def clear(self, kind: Kind, tokens: Sequence[Token]) -> int:
-        """Clear the tokens that are still the ones read (one bulk write); returns how many were.
-        A token that was not is gone already (settled by another recompute) or was replaced."""
+        """Clear the tokens that are still the ones read; returns how many were. A token that was
+        not is gone already (settled by another recompute) or was replaced.
+
+        One multi-document update (the embedded server pays its per-statement work once, not per
+        rating): the ratings read whose token is one of those read. That is exactly "still the
+        token read" per rating, because every write draws a fresh token, so no two ratings ever
+        hold the same one."""
         if not tokens:
             return 0
         field = FIELDS[kind][1]
-        result = await Rating.get_pymongo_collection().bulk_write(
-            [UpdateOne({"_id": rating_id, field: token}, {"$unset": {field: ""}}) for rating_id, token in tokens],
-            ordered=False,
+        result = await Rating.get_pymongo_collection().update_many(
+            {"_id": {"$in": [rating_id for rating_id, _ in tokens]}, field: {"$in": [token for _, token in tokens]}},
+            {"$unset": {field: ""}},
         )
         return result.modified_count
 
