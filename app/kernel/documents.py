@@ -55,13 +55,15 @@ async def update_and_read(
 
 
 async def id_batches(
-    collection: AsyncCollection[Any], query: Mapping[str, Any], batch_size: int
+    collection: AsyncCollection[Any], query: Mapping[str, Any], batch_size: int, *, hint: str | None = None
 ) -> AsyncIterator[list[str]]:
     """The ids of the documents matching ``query``, as strings, in lists of ``batch_size``: one
     cursor reading ids only (covered by an index that ends with ``_id`` on MongoDB), closed when
-    the caller stops early. Memory holds one list."""
+    the caller stops early. Memory holds one list. ``hint`` names the index to walk (a partial
+    index whose filter is ``query``: the embedded server's planner does not pick one by itself
+    when the filter has an ``$or``)."""
     size = max(batch_size, 1)
-    cursor = collection.find(dict(query), {"_id": 1}, batch_size=max(size, 1000))
+    cursor = collection.find(dict(query), {"_id": 1}, batch_size=max(size, 1000), hint=hint)
     try:
         batch: list[str] = []
         async for raw in cursor:

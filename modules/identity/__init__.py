@@ -3,8 +3,8 @@
 Other modules import only from here: the ``Principal`` (``request.user``), the guards, the
 provider of the caller, the ``BEARER`` OpenAPI security requirement, the rating statistics
 writer the ratings module calls (and ``iter_rated_user_ids``, the users whose stored statistics
-count ratings, which its reconcile resets when they have no rating left), and ``ensure_admin`` for
-the seed step.
+count ratings, and ``iter_stale_unrated_user_ids``, those whose statistics count none yet are not
+zero, which its reconcile resets when they have no rating), and ``ensure_admin`` for the seed step.
 """
 
 from modules.identity.deps import build_user_service
@@ -17,7 +17,7 @@ from modules.identity.guards import (
     resolve_user_id,
 )
 from modules.identity.principal import ADMIN_ROLE, PERMISSIONS, Principal
-from modules.identity.services import iter_rated_user_ids
+from modules.identity.services import iter_rated_user_ids, iter_stale_unrated_user_ids
 
 BEARER: list[dict[str, list[str]]] = [{"BearerToken": []}]
 
@@ -54,6 +54,7 @@ __all__ = [
     "ensure_admin",
     "ensure_owner_or_admin",
     "iter_rated_user_ids",
+    "iter_stale_unrated_user_ids",
     "principal_of",
     "provide_principal",
     "requires_admin",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from beanie import Document
 from pydantic import BaseModel, Field
@@ -22,6 +22,16 @@ class UserStats(BaseModel):
 
     ratings_count: int = 0
     average_score: float | None = None
+
+
+# stored statistics that say "no ratings" (a count of 0 or below) yet are not zero: a negative
+# count, or an average score beside a count of 0 (a corrupted document). The filter of the partial
+# ``users_stats_unrated`` index, which holds only such users, for the ratings reconcile to reset
+# them; "an average score" is any number (``$gte`` -infinity: a partial filter has no ``$ne``).
+STALE_UNRATED_STATS_FILTER: dict[str, Any] = {
+    "stats.ratings_count": {"$lte": 0},
+    "$or": [{"stats.ratings_count": {"$lt": 0}}, {"stats.average_score": {"$gte": float("-inf")}}],
+}
 
 
 class User(Document):
@@ -64,6 +74,12 @@ class User(Document):
                 [("stats.ratings_count", ASCENDING), ("_id", ASCENDING)],
                 name="users_rated",
                 partialFilterExpression={"stats.ratings_count": {"$gt": 0}},
+            ),
+            # only the users whose statistics say "no ratings" but are not zero (the same walk)
+            IndexModel(
+                [("stats.ratings_count", ASCENDING), ("stats.average_score", ASCENDING), ("_id", ASCENDING)],
+                name="users_stats_unrated",
+                partialFilterExpression=STALE_UNRATED_STATS_FILTER,
             ),
         ]
 

@@ -1,9 +1,17 @@
 """Catalog documents."""
 
-from modules.catalog.documents._movie import CastMember, CreatorSnapshot, Movie, RatingAggregate, empty_distribution
+from modules.catalog.documents._movie import (
+    STALE_UNRATED_RATING_FILTER,
+    CastMember,
+    CreatorSnapshot,
+    Movie,
+    RatingAggregate,
+    empty_distribution,
+)
 from modules.catalog.documents._reference import Actor, Country, Director, Genre
 
 __all__ = [
+    "STALE_UNRATED_RATING_FILTER",
     "Actor",
     "CastMember",
     "Country",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from beanie import Document, PydanticObjectId
 from pydantic import BaseModel, Field
@@ -15,6 +16,27 @@ def utcnow() -> datetime:
 
 def empty_distribution() -> dict[str, int]:
     return {str(score): 0 for score in range(1, 11)}
+
+
+def _nonzero(path: str) -> list[dict[str, Any]]:
+    # a partial index filter has no $ne: "not 0" is above or below it
+    return [{path: {"$gt": 0}}, {path: {"$lt": 0}}]
+
+
+# a stored aggregate whose sort key says "no ratings" (below 0; -1 is the unrated value) yet which
+# is not the empty aggregate: a sort key below -1, a count, an average (any number: ``$gte``
+# -infinity) or a score in the distribution. No writer stores one (a corrupted document). The
+# filter of the partial ``movies_rating_stale`` index, which holds only such movies, for the
+# ratings reconcile to reset them.
+STALE_UNRATED_RATING_FILTER: dict[str, Any] = {
+    "rating_sort": {"$lt": 0},
+    "$or": [
+        {"rating_sort": {"$lt": -1}},
+        *_nonzero("rating.count"),
+        {"rating.average": {"$gte": float("-inf")}},
+        *(clause for score in range(1, 11) for clause in _nonzero(f"rating.distribution.{score}")),
+    ],
+}
 
 
 class CastMember(BaseModel):
@@ -105,5 +127,11 @@ class Movie(Document):
             ),
             IndexModel(
                 [("countries", ASCENDING), ("title_key", ASCENDING), ("_id", ASCENDING)], name="movies_country_title"
+            ),
+            # only the movies whose sort key says "no ratings" but whose aggregate is not empty
+            IndexModel(
+                [("rating.count", ASCENDING), ("_id", ASCENDING)],
+                name="movies_rating_stale",
+                partialFilterExpression=STALE_UNRATED_RATING_FILTER,
             ),
         ]

@@ -27,6 +27,7 @@ from modules.catalog.services._reference import (
     name_tokens,
     sniff_image,
 )
+from modules.catalog.services._stale_ratings import iter_stale_unrated_movie_ids
 
 __all__ = [
     "ActorService",
@@ -47,6 +48,7 @@ __all__ = [
     "get_movie_summary",
     "iter_movies_for_export",
     "iter_rated_movie_ids",
+    "iter_stale_unrated_movie_ids",
     "movie_cache",
     "movie_exists",
     "movie_filter",

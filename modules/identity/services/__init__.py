@@ -5,7 +5,7 @@ from modules.identity.services._auth import AuthService
 from modules.identity.services._auth_state import AuthState, UserSnapshot
 from modules.identity.services._mail import DISPATCH_DUE_MAIL_TASK, SEND_MAIL_TASK, Enqueue, MailOutbox
 from modules.identity.services._one_time_tokens import OneTimeTokens, hash_token
-from modules.identity.services._rating_stats import iter_rated_user_ids
+from modules.identity.services._rating_stats import iter_rated_user_ids, iter_stale_unrated_user_ids
 from modules.identity.services._users import UserService
 
 __all__ = [
@@ -22,4 +22,5 @@ __all__ = [
     "UserSnapshot",
     "hash_token",
     "iter_rated_user_ids",
+    "iter_stale_unrated_user_ids",
 ]

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from app.kernel.documents import id_batches
-from modules.identity.documents import User
+from modules.identity.documents import STALE_UNRATED_STATS_FILTER, User
 
 # users whose stored statistics count ratings: the filter of the partial ``users_rated`` index
 # (the query must match the partial filter for the planner to use the index)
@@ -24,4 +24,18 @@ async def iter_rated_user_ids(batch_size: int = 200) -> AsyncIterator[list[str]]
     one the walk has passed, not at all (its statistics were just written).
     """
     async for batch in id_batches(User.get_pymongo_collection(), RATED_USERS_FILTER, batch_size):
+        yield batch
+
+
+async def iter_stale_unrated_user_ids(batch_size: int = 200) -> AsyncIterator[list[str]]:
+    """The ids of the users whose stored statistics say "no ratings" (a count of 0 or below) yet
+    are not zero (a negative count, or an average score beside a count of 0), in batches.
+
+    Such statistics are corrupted: no writer stores them. The walk reads the partial
+    ``users_stats_unrated`` index, which holds only those users (none on a sound database), so it
+    costs nothing more as accounts grow; it is hinted because the index's filter has an ``$or``.
+    """
+    async for batch in id_batches(
+        User.get_pymongo_collection(), STALE_UNRATED_STATS_FILTER, batch_size, hint="users_stats_unrated"
+    ):
         yield batch

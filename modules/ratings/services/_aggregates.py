@@ -21,8 +21,13 @@ import structlog
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from modules.catalog import get_movie_summaries, iter_rated_movie_ids, set_rating_aggregates
-from modules.identity import iter_rated_user_ids, set_user_rating_stats
+from modules.catalog import (
+    get_movie_summaries,
+    iter_rated_movie_ids,
+    iter_stale_unrated_movie_ids,
+    set_rating_aggregates,
+)
+from modules.identity import iter_rated_user_ids, iter_stale_unrated_user_ids, set_user_rating_stats
 from modules.ratings.documents import Rating
 from modules.ratings.services._aggregate import MovieAggregate, UserStats
 from modules.ratings.services._marks import MOVIE, USER, Kind, RecomputeMarks, RecomputeQueue
@@ -47,14 +52,21 @@ PROBE_CONCURRENCY = 8
 MAX_PASSES = 3
 
 
+async def _chained(*walks: AsyncIterator[list[str]]) -> AsyncIterator[list[str]]:
+    """The batches of each walk, one walk after the other."""
+    for walk in walks:
+        async for batch in walk:
+            yield batch
+
+
 @dataclass
 class ReconcileReport:
     """What a reconcile did: ``movies`` recomputed (every rated movie, plus those reset), of
-    which ``movies_reset``: movies without a rating whose stored aggregate still counted ratings,
-    reset to the empty aggregate; ``users`` recomputed (every rater, plus those reset), of which
-    ``users_reset``: users without a rating whose stored statistics still counted ratings, reset to
-    zero; orphan ratings removed; pending marks and tokens processed; ``skipped`` when another
-    reconcile held the lock."""
+    which ``movies_reset``: movies without a rating whose stored aggregate still counted ratings
+    (or was otherwise not empty), reset to the empty aggregate; ``users`` recomputed (every rater,
+    plus those reset), of which ``users_reset``: users without a rating whose stored statistics
+    still counted ratings (or were otherwise not zero), reset to zero; orphan ratings removed;
+    pending marks and tokens processed; ``skipped`` when another reconcile held the lock."""
 
     movies: int = 0
     movies_reset: int = 0
@@ -272,10 +284,12 @@ class AggregateService:
         return affected_users
 
     async def _reset_unrated_movies(self, report: ReconcileReport) -> None:
-        """The movies whose stored aggregate counts ratings (the catalog's index walk) but which
-        have none: recomputed, which writes the empty aggregate. The movies the ratings walk
-        recomputed are only probed (one index lookup each), not computed again."""
-        async for batch in iter_rated_movie_ids(BATCH_SIZE):
+        """The movies whose stored aggregate counts ratings (the catalog's index walk), or whose
+        sort key counts none but whose aggregate is not empty (a corrupted document: the catalog's
+        partial index walk), but which have no rating: recomputed, which writes the empty
+        aggregate. The movies the ratings walk recomputed are only probed (one index lookup each),
+        not computed again."""
+        async for batch in _chained(iter_rated_movie_ids(BATCH_SIZE), iter_stale_unrated_movie_ids(BATCH_SIZE)):
             unrated = await self._without_ratings("movie_id", batch)
             if not unrated:
                 continue
@@ -286,10 +300,12 @@ class AggregateService:
             log.info("unrated_movie_aggregates_reset", movie_ids=reset[:20], reset=len(reset))
 
     async def _reset_unrated_users(self, report: ReconcileReport) -> None:
-        """The users whose stored statistics count ratings (identity's partial index walk) but who
-        have none: recomputed, which writes zero statistics. The raters recomputed just before are
-        only probed (one index lookup each), not computed again."""
-        async for batch in iter_rated_user_ids(BATCH_SIZE):
+        """The users whose stored statistics count ratings, or count none but are not zero (a
+        negative count, an average beside a count of 0: a corrupted document), each set walked
+        through its partial index in identity, but who have no rating: recomputed, which writes
+        zero statistics. The raters recomputed just before are only probed (one index lookup
+        each), not computed again."""
+        async for batch in _chained(iter_rated_user_ids(BATCH_SIZE), iter_stale_unrated_user_ids(BATCH_SIZE)):
             unrated = await self._without_ratings("user_id", batch)
             if not unrated:
                 continue

@@ -1,7 +1,9 @@
 """The reconcile also repairs movies that have no rating left but whose stored aggregate still
 counts ratings (a recompute lost after the last rating went, a corrupted document): it walks the
 movies with a non-empty stored aggregate and resets those without ratings to the empty aggregate,
-leaving correct ones untouched. Run by a real worker, checked through ``GET /v1/movies/{id}``."""
+leaving correct ones untouched; and, through their own partial index, those whose sort key counts
+no ratings but whose aggregate is not empty (a corrupted document). Run by a real worker, checked
+through ``GET /v1/movies/{id}``."""
 
 from __future__ import annotations
 
@@ -13,9 +15,11 @@ import pytest
 from bson import ObjectId
 from celery import current_app
 
-from modules.catalog.documents import Movie
+from modules.catalog import iter_stale_unrated_movie_ids
+from modules.catalog.documents import STALE_UNRATED_RATING_FILTER, Movie
 from modules.ratings.documents import Rating
 from tests.integration.accounts import Account
+from tests.integration.catalog.test_movies_explain import stages, winning_plans
 from tests.integration.ratings.conftest import MakeMovie, distribution, movie_rating, rate, wait_for_rating
 from tests.support import WorkerProcess
 
@@ -97,3 +101,45 @@ async def test_a_stale_sort_key_alone_is_reset(
     assert report["movies_reset"] == 1, report
     assert (await stored_movie(movie["id"]))["rating_sort"] == -1.0
     assert await movie_rating(api, member, movie["id"]) == EMPTY
+
+
+async def stale_unrated_movie_ids() -> set[str]:
+    return {movie_id async for batch in iter_stale_unrated_movie_ids() for movie_id in batch}
+
+
+async def test_the_stale_aggregate_walk_reads_its_partial_index_only(api: httpx.AsyncClient) -> None:
+    cursor = Movie.get_pymongo_collection().find(STALE_UNRATED_RATING_FILTER, {"_id": 1}, hint="movies_rating_stale")
+    scans = [stage for plan in winning_plans(await cursor.explain()) for stage in stages(plan)]
+    assert [(stage["stage"], stage.get("indexName")) for stage in scans if "SCAN" in stage["stage"]] == [
+        ("IXSCAN", "movies_rating_stale")
+    ]
+
+
+async def test_an_aggregate_that_counts_no_ratings_but_is_not_empty_is_reset(
+    api: httpx.AsyncClient, worker: WorkerProcess, member: Account, make_movie: MakeMovie
+) -> None:
+    scored, scores, counted, below, rated, unrated = [await make_movie() for _ in range(6)]
+    # corrupted while the sort key says "no ratings": the walk of rating_sort above -1 misses them
+    await corrupt(scored["id"], {**EMPTY, "average": 7.3}, -1.0)
+    await corrupt(scores["id"], {**EMPTY, "distribution": distribution(s7=2)}, -1.0)
+    await corrupt(counted["id"], {**EMPTY, "count": 2}, -1.0)
+    await corrupt(below["id"], EMPTY, -3.0)
+    await rate(api, member, rated["id"], 8)
+    correct = {"average": 8.0, "count": 1, "distribution": distribution(s8=1)}
+    await wait_for_rating(api, member, rated["id"], lambda r: r == correct)
+    assert (await movie_rating(api, member, scored["id"]))["average"] == 7.3
+    assert (await movie_rating(api, member, scores["id"]))["distribution"] == distribution(s7=2)
+    assert (await movie_rating(api, member, counted["id"]))["count"] == 2
+    # the partial index holds the corrupted movies only, not the sound ones (rated or not)
+    assert await stale_unrated_movie_ids() == {movie["id"] for movie in (scored, scores, counted, below)}
+
+    report = await reconcile()
+
+    assert report["movies_reset"] == 4, report
+    for movie in (scored, scores, counted, below, unrated):
+        assert await movie_rating(api, member, movie["id"]) == EMPTY
+        assert (await stored_movie(movie["id"]))["rating_sort"] == -1.0
+    assert await movie_rating(api, member, rated["id"]) == correct
+    assert await stale_unrated_movie_ids() == set()
+    again = await reconcile()
+    assert again["movies_reset"] == 0, again

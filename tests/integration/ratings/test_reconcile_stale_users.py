@@ -1,7 +1,9 @@
 """The reconcile also repairs users who have no rating left but whose stored statistics still
 count ratings (a recompute lost after their last rating went, a corrupted document): it walks the
 users with a non-zero stored count and resets those without ratings to zero statistics, leaving
-correct ones untouched. Run by a real worker, checked through ``GET /v1/users/{user_id}``."""
+correct ones untouched; and, through their own partial index, those whose count says "no ratings"
+but whose statistics are not zero (a corrupted document). Run by a real worker, checked through
+``GET /v1/users/{user_id}``."""
 
 from __future__ import annotations
 
@@ -13,9 +15,11 @@ import httpx
 import pytest
 from bson import ObjectId
 
-from modules.identity.documents import User
+from modules.identity import iter_stale_unrated_user_ids
+from modules.identity.documents import STALE_UNRATED_STATS_FILTER, User
 from modules.ratings.documents import Rating
 from tests.integration.accounts import Account, create_account
+from tests.integration.catalog.test_movies_explain import stages, winning_plans
 from tests.integration.ratings.conftest import MakeMovie, rate
 from tests.integration.ratings.test_reconcile_stale import reconcile
 from tests.support import WorkerProcess
@@ -88,3 +92,45 @@ async def test_reconcile_resets_unrated_users_whose_stored_stats_count_ratings(
     again = await reconcile()
     assert again["users_reset"] == 0, "idempotent: nothing is left to reset"
     assert again["users"] == 1
+
+
+async def stale_unrated_user_ids() -> set[str]:
+    return {user_id async for batch in iter_stale_unrated_user_ids() for user_id in batch}
+
+
+async def test_the_stale_statistics_walk_reads_its_partial_index_only(api: httpx.AsyncClient) -> None:
+    cursor = User.get_pymongo_collection().find(STALE_UNRATED_STATS_FILTER, {"_id": 1}, hint="users_stats_unrated")
+    scans = [stage for plan in winning_plans(await cursor.explain()) for stage in stages(plan)]
+    assert [(stage["stage"], stage.get("indexName")) for stage in scans if "SCAN" in stage["stage"]] == [
+        ("IXSCAN", "users_stats_unrated")
+    ]
+
+
+async def test_statistics_that_count_no_ratings_but_are_not_zero_are_reset(
+    api: httpx.AsyncClient, worker: WorkerProcess, member: Account, other_member: Account, make_movie: MakeMovie
+) -> None:
+    averaged, negative, rater = await create_account(api), await create_account(api), await create_account(api)
+    movie = await make_movie()
+    # corrupted while the count says "no ratings": the walk of counts above 0 misses them
+    await corrupt(averaged.id, 0, 7.3)
+    await corrupt(negative.id, -2, None)
+    # a rater whose statistics were corrupted the same way: recomputed from their rating
+    await rate(api, rater, movie["id"], 9)
+    correct = {"ratings_count": 1, "average_score": 9.0}
+    await wait_for_stats(api, member, rater.id, correct)
+    await corrupt(rater.id, 0, 4.0)
+    assert await public_stats(api, member, averaged.id) == {"ratings_count": 0, "average_score": 7.3}
+    assert await public_stats(api, member, negative.id) == {"ratings_count": -2, "average_score": None}
+    # the partial index holds the corrupted users only, not the sound ones (member, other_member)
+    assert await stale_unrated_user_ids() == {averaged.id, negative.id, rater.id}
+
+    report = await reconcile()
+
+    assert report["users_reset"] == 2, report
+    for user in (averaged, negative, other_member):
+        assert await public_stats(api, member, user.id) == ZERO
+        assert await stored_stats(user.id) == ZERO
+    assert await public_stats(api, member, rater.id) == correct
+    assert await stale_unrated_user_ids() == set()
+    again = await reconcile()
+    assert again["users_reset"] == 0, again

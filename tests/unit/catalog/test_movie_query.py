@@ -47,7 +47,7 @@ def test_migration_creates_the_documents_indexes() -> None:
 
     migrations = [
         import_module(f"migrations.versions.{name}")
-        for name in ("0201_catalog_collections", "0202_catalog_listing_indexes")
+        for name in ("0201_catalog_collections", "0202_catalog_listing_indexes", "0203_catalog_stale_movie_ratings")
     ]
     declared = {index.document["name"]: index.document for index in Movie.Settings.indexes}
     migrated = {

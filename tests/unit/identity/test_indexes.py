@@ -13,6 +13,7 @@ from modules.identity.documents import AuthSession, OneTimeToken, OutboundMail, 
 users_migration = importlib.import_module("migrations.versions.0101_identity_users")
 tokens_migration = importlib.import_module("migrations.versions.0102_identity_tokens_and_mail")
 rated_users_migration = importlib.import_module("migrations.versions.0103_identity_rated_users")
+stale_stats_migration = importlib.import_module("migrations.versions.0104_identity_stale_user_stats")
 
 
 def _documents(indexes: list[IndexModel]) -> list[dict[str, Any]]:
@@ -22,7 +23,10 @@ def _documents(indexes: list[IndexModel]) -> list[dict[str, Any]]:
 @pytest.mark.parametrize(
     ("document", "migrated"),
     [
-        (User, users_migration.USERS_INDEXES + rated_users_migration.USERS_INDEXES),
+        (
+            User,
+            users_migration.USERS_INDEXES + rated_users_migration.USERS_INDEXES + stale_stats_migration.USERS_INDEXES,
+        ),
         (AuthSession, users_migration.SESSIONS_INDEXES),
         (OneTimeToken, tokens_migration.ONE_TIME_TOKENS_INDEXES),
         (OutboundMail, tokens_migration.MAIL_OUTBOX_INDEXES),
@@ -37,5 +41,7 @@ def test_migration_chain() -> None:
     assert tokens_migration.dependencies == [users_migration.name]
     assert rated_users_migration.name == "0103_identity_rated_users"
     assert rated_users_migration.dependencies == [tokens_migration.name]
+    assert stale_stats_migration.name == "0104_identity_stale_user_stats"
+    assert stale_stats_migration.dependencies == [rated_users_migration.name]
     assert OneTimeToken.Settings.name == "one_time_tokens"
     assert OutboundMail.Settings.name == "mail_outbox"
