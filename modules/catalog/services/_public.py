@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Iterable, Mapping
 from typing import Any
 
 from bson import ObjectId
+from pymongo import UpdateOne
 
 from app.kernel.documents import id_batches
 from modules.catalog.documents import Movie, empty_distribution
@@ -71,24 +72,6 @@ def _rating_fields(average: float | None, count: int, distribution: Mapping[str,
     return {"rating": rating, "rating_sort": rounded if rounded is not None else -1.0}
 
 
-def _set_each(ids: list[ObjectId], values: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """An update pipeline giving each of ``ids`` the fields of its own entry of ``values``.
-
-    One multi-document update instead of one statement per movie: the embedded server pays its
-    per-statement work (index metadata, lock, commit) once rather than per movie. Each
-    document picks its entry by its ``_id``'s position (``$indexOfArray``); the values are
-    literals, never evaluated as expressions, and replace the fields whole."""
-    position = {"$indexOfArray": [{"$literal": ids}, "$_id"]}
-    return [
-        {
-            "$set": {
-                name: {"$arrayElemAt": [{"$literal": [value[name] for value in values]}, position]}
-                for name in values[0]
-            }
-        }
-    ]
-
-
 async def set_rating_aggregate(
     movie_id: str, average: float | None, count: int, distribution: Mapping[str, int]
 ) -> None:
@@ -141,7 +124,7 @@ async def set_rating_aggregates(
     ]
     if not changed:
         return 0
-    await collection.update_many({"_id": {"$in": changed}}, _set_each(changed, [wanted[oid] for oid in changed]))
+    await collection.bulk_write([UpdateOne({"_id": oid}, {"$set": wanted[oid]}) for oid in changed], ordered=False)
     cache = movie_cache()
     await asyncio.gather(*(cache.rating_changed(str(oid)) for oid in changed))
     return len(changed)

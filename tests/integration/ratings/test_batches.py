@@ -8,11 +8,14 @@ from typing import Any
 
 import httpx
 import pytest
+from bson import ObjectId
 
 from app.kernel import runtime
 from modules.catalog import set_rating_aggregates
 from modules.ratings import events
+from modules.ratings.documents import Rating
 from modules.ratings.services import MOVIE, USER, AggregateService, MovieAggregate, RecomputeQueue
+from modules.ratings.services._pending import CLEAR_CHUNK, PendingRatings
 from tests.integration.accounts import Account, create_account
 from tests.integration.ratings.conftest import (
     MISSING_ID,
@@ -168,3 +171,26 @@ async def test_an_older_result_written_last_is_caught_and_computed_again(
         "distribution": distribution(s3=1, s9=1),
     }
     assert [pending for pending in await pending_recomputes() if pending.startswith("movie:")] == []
+
+
+async def test_clearing_tokens_in_chunks_clears_exactly_those_still_held(api: httpx.AsyncClient) -> None:
+    # more tokens than one update statement takes; some were replaced or settled meanwhile
+    collection = Rating.get_pymongo_collection()
+    count = 2 * CLEAR_CHUNK + 7
+    tokens = [(ObjectId(), ObjectId()) for _ in range(count)]
+    await collection.insert_many(
+        [
+            {"_id": rating_id, "user_id": f"u{n}", "movie_id": "m", "score": 5, "pending_movie": token}
+            for n, (rating_id, token) in enumerate(tokens)
+        ]
+    )
+    replaced = [rating_id for rating_id, _ in tokens[3:count:CLEAR_CHUNK]]
+    settled = [rating_id for rating_id, _ in tokens[5:count:CLEAR_CHUNK]]
+    await collection.update_many({"_id": {"$in": replaced}}, {"$set": {"pending_movie": ObjectId()}})
+    await collection.update_many({"_id": {"$in": settled}}, {"$unset": {"pending_movie": ""}})
+    # another rating's token is never cleared through a token of the read set
+    other = await collection.insert_one({"user_id": "x", "movie_id": "m", "score": 1, "pending_movie": tokens[0][1]})
+
+    assert await PendingRatings().clear(MOVIE, tokens) == count - len(replaced) - len(settled)
+    left = {raw["_id"] async for raw in collection.find({"pending_movie": {"$exists": True}}, {"_id": 1})}
+    assert left == set(replaced) | {other.inserted_id}
