@@ -51,6 +51,12 @@ def stages(plan: Any) -> list[dict[str, Any]]:
     return found
 
 
+def index_scans(explain: Any) -> list[tuple[str, str | None]]:
+    """``(stage, index name)`` of every scan stage (IXSCAN, COLLSCAN, ...) in the winning plans."""
+    found = [stage for plan in winning_plans(explain) for stage in stages(plan)]
+    return [(stage["stage"], stage.get("indexName")) for stage in found if "SCAN" in stage["stage"]]
+
+
 def commands(query: MovieQuery) -> list[dict[str, Any]]:
     """What ``MovieListing`` sends for the second page and for the total (an unfiltered listing's
     total is the collection's metadata count, which scans nothing)."""
