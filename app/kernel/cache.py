@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import structlog
@@ -113,6 +113,20 @@ class Cache:
     async def set(self, namespace: str, key: str, value: Any, ttl: int | None = None) -> None:
         try:
             await self._redis.set(await self._key(namespace, key), _dumps(value), ex=ttl or self._default_ttl)
+        except RedisError as exc:
+            log.warning("cache_unavailable", op="set", namespace=namespace, error=type(exc).__name__)
+
+    async def set_many(self, namespace: str, values: Mapping[str, Any], ttl: int | None = None) -> None:
+        """Store every ``key: value`` of ``values`` in one round trip after the generation's (a
+        burst of single sets from one process would exhaust its Redis connection pool)."""
+        if not values:
+            return
+        try:
+            generation = await self._generation(namespace)
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for key, value in values.items():
+                    pipe.set(f"{PREFIX}:{namespace}:{generation}:{key}", _dumps(value), ex=ttl or self._default_ttl)
+                await pipe.execute()
         except RedisError as exc:
             log.warning("cache_unavailable", op="set", namespace=namespace, error=type(exc).__name__)
 

@@ -12,6 +12,7 @@ resurrect a stale value. With Redis down every read is a miss and the API keeps 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from app.kernel import runtime
@@ -100,24 +101,23 @@ class MovieCache:
     def backend(self) -> Cache:
         return self._cache
 
-    async def _replace(self, key: str) -> None:
-        await self._cache.set(STAMP_NAMESPACE, key, uuid.uuid4().hex, ttl=STAMP_TTL_SECONDS)
+    async def _replace(self, *keys: str) -> None:
+        """New stamps for ``keys``, all in one round trip."""
+        await self._cache.set_many(STAMP_NAMESPACE, {key: uuid.uuid4().hex for key in keys}, ttl=STAMP_TTL_SECONDS)
 
     async def movie_changed(self, movie_id: str) -> None:
         """Call after every write of a movie: its detail, every listing page and total are stale."""
-        await self._replace(movie_id)
-        await self.listing_changed()
+        await self._replace(movie_id, MEMBERS_STAMP_KEY, LIST_STAMP_KEY)
 
-    async def rating_changed(self, movie_id: str) -> None:
-        """Call after a movie's rating aggregate changed: its detail, every listing page and the
-        totals of rating filters are stale (the others count the same movies)."""
-        await self._replace(movie_id)
-        await self._replace(RATINGS_STAMP_KEY)
-        await self._replace(LIST_STAMP_KEY)
+    async def ratings_changed(self, movie_ids: Sequence[str]) -> None:
+        """Call after movies' rating aggregates changed: their details, every listing page and the
+        totals of rating filters are stale (the others count the same movies). One round trip for
+        any number of movies."""
+        if movie_ids:
+            await self._replace(*movie_ids, RATINGS_STAMP_KEY, LIST_STAMP_KEY)
 
     async def listing_changed(self) -> None:
-        await self._replace(MEMBERS_STAMP_KEY)
-        await self._replace(LIST_STAMP_KEY)
+        await self._replace(MEMBERS_STAMP_KEY, LIST_STAMP_KEY)
 
 
 def movie_cache() -> MovieCache:

@@ -6,7 +6,6 @@ they call these functions. Each opens nothing itself; it uses the process's runt
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Iterable, Mapping
 from typing import Any
 
@@ -88,7 +87,7 @@ async def set_rating_aggregate(
         {"_id": oid}, {"$set": _rating_fields(average, count, distribution)}
     )
     if result.modified_count:
-        await movie_cache().rating_changed(str(oid))
+        await movie_cache().ratings_changed([str(oid)])
 
 
 async def set_rating_aggregates(
@@ -125,8 +124,7 @@ async def set_rating_aggregates(
     if not changed:
         return 0
     await collection.bulk_write([UpdateOne({"_id": oid}, {"$set": wanted[oid]}) for oid in changed], ordered=False)
-    cache = movie_cache()
-    await asyncio.gather(*(cache.rating_changed(str(oid)) for oid in changed))
+    await movie_cache().ratings_changed([str(oid) for oid in changed])
     return len(changed)
 
 

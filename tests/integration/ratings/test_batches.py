@@ -15,6 +15,7 @@ from modules.catalog import set_rating_aggregates
 from modules.ratings import events
 from modules.ratings.documents import Rating
 from modules.ratings.services import MOVIE, USER, AggregateService, MovieAggregate, RecomputeQueue
+from modules.ratings.services._aggregates import DRAIN_BATCH_SIZE
 from modules.ratings.services._pending import CLEAR_CHUNK, PendingRatings
 from tests.integration.accounts import Account, create_account
 from tests.integration.ratings.conftest import (
@@ -120,6 +121,21 @@ async def test_bulk_aggregates_write_only_what_differs_and_refresh_the_detail(
     assert await set_rating_aggregates([]) == 0
     listed = await api.get("/v1/movies", params={"min_rating": 7}, headers=member.headers)
     assert [item["id"] for item in listed.json()["data"]] == [first["id"]]
+
+
+async def test_a_bulk_write_of_more_aggregates_than_redis_connections_refreshes_every_detail(
+    api: httpx.AsyncClient, member: Account, make_movie: MakeMovie
+) -> None:
+    """A drain's batch may change up to 200 aggregates at once: their cached details are all
+    invalidated (one round trip; one Redis command per movie at once used to exhaust the
+    process's pool of 100 connections, and the details it missed stayed stale for minutes)."""
+    movies = [(await make_movie())["id"] for _ in range(DRAIN_BATCH_SIZE)]
+    for movie_id in movies:
+        assert (await movie_rating(api, member, movie_id))["count"] == 0  # the detail is cached now
+    written = await set_rating_aggregates((movie_id, 8.0, 1, {"8": 1}) for movie_id in movies)
+    assert written == len(movies)
+    stale = [movie_id for movie_id in movies if (await movie_rating(api, member, movie_id))["count"] != 1]
+    assert stale == []
 
 
 async def test_many_raters_of_one_movie_end_exact_after_one_drain(
