@@ -30,6 +30,7 @@ from modules.catalog import (
 from modules.identity import iter_rated_user_ids, iter_stale_unrated_user_ids, set_user_rating_stats
 from modules.ratings.documents import Rating
 from modules.ratings.services._aggregate import MovieAggregate, UserStats
+from modules.ratings.services._chunks import chunks
 from modules.ratings.services._marks import MOVIE, USER, Kind, RecomputeMarks, RecomputeQueue
 from modules.ratings.services._pending import PendingRatings
 
@@ -101,25 +102,27 @@ class AggregateService:
     async def compute_movies(movie_ids: Sequence[str]) -> dict[str, MovieAggregate]:
         """The aggregate of each movie (every id present, zero for a movie without ratings)."""
         counts: dict[str, dict[int, int]] = {movie_id: {} for movie_id in movie_ids}
-        pipeline: list[dict[str, Any]] = [
-            {"$match": {"movie_id": {"$in": list(movie_ids)}}},
-            {"$group": {"_id": {"movie": "$movie_id", "score": "$score"}, "n": {"$sum": 1}}},
-        ]
-        cursor = await Rating.get_pymongo_collection().aggregate(pipeline)
-        async for row in cursor:
-            counts[str(row["_id"]["movie"])][int(row["_id"]["score"])] = int(row["n"])
+        for chunk in chunks(list(counts)):
+            pipeline: list[dict[str, Any]] = [
+                {"$match": {"movie_id": {"$in": list(chunk)}}},
+                {"$group": {"_id": {"movie": "$movie_id", "score": "$score"}, "n": {"$sum": 1}}},
+            ]
+            cursor = await Rating.get_pymongo_collection().aggregate(pipeline)
+            async for row in cursor:
+                counts[str(row["_id"]["movie"])][int(row["_id"]["score"])] = int(row["n"])
         return {movie_id: MovieAggregate.from_score_counts(scores) for movie_id, scores in counts.items()}
 
     @staticmethod
     async def compute_users(user_ids: Sequence[str]) -> dict[str, UserStats]:
         stats = {user_id: UserStats() for user_id in user_ids}
-        pipeline: list[dict[str, Any]] = [
-            {"$match": {"user_id": {"$in": list(user_ids)}}},
-            {"$group": {"_id": "$user_id", "n": {"$sum": 1}, "total": {"$sum": "$score"}}},
-        ]
-        cursor = await Rating.get_pymongo_collection().aggregate(pipeline)
-        async for row in cursor:
-            stats[str(row["_id"])] = UserStats.from_totals(int(row["n"]), int(row["total"]))
+        for chunk in chunks(list(stats)):
+            pipeline: list[dict[str, Any]] = [
+                {"$match": {"user_id": {"$in": list(chunk)}}},
+                {"$group": {"_id": "$user_id", "n": {"$sum": 1}, "total": {"$sum": "$score"}}},
+            ]
+            cursor = await Rating.get_pymongo_collection().aggregate(pipeline)
+            async for row in cursor:
+                stats[str(row["_id"])] = UserStats.from_totals(int(row["n"]), int(row["total"]))
         return stats
 
     # -- the tasks' work ----------------------------------------------------------------------

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from bson import ObjectId
 
 from modules.ratings.documents import Rating
+from modules.ratings.services._chunks import chunks
 from modules.ratings.services._marks import MOVIE, Kind
 
 FIELDS: dict[Kind, tuple[str, str, str]] = {
@@ -27,9 +28,6 @@ FIELDS: dict[Kind, tuple[str, str, str]] = {
 
 Token = tuple[ObjectId, ObjectId]  # (rating _id, token)
 
-# tokens cleared by one update statement
-CLEAR_CHUNK = 25
-
 
 def new_token_fields() -> dict[str, ObjectId]:
     """The fields a rating write sets: one fresh token for both recomputes."""
@@ -39,32 +37,32 @@ def new_token_fields() -> dict[str, ObjectId]:
 
 class PendingRatings:
     async def tokens(self, kind: Kind, subject_ids: Sequence[str]) -> dict[str, list[Token]]:
-        """The pending tokens of the subjects' ratings, per subject (absent: none pending)."""
-        subject, field, index = FIELDS[kind]
-        cursor = (
-            Rating.get_pymongo_collection()
-            .find({subject: {"$in": list(subject_ids)}, field: {"$exists": True}}, {subject: 1, field: 1})
-            .hint(index)
-        )
+        """The pending tokens of the subjects' ratings, per subject (absent: none pending).
+
+        Looked up by subject (the subject's ratings index), not through the partial index of
+        pending tokens: the embedded server walks a hinted index whole, so every drain read every
+        pending token in the collection (7 ms per movie with 3 000 pending against 0.5 ms)."""
+        subject, field, _ = FIELDS[kind]
+        collection = Rating.get_pymongo_collection()
         found: dict[str, list[Token]] = {}
-        async for doc in cursor:
-            found.setdefault(str(doc[subject]), []).append((doc["_id"], doc[field]))
+        for chunk in chunks(subject_ids):
+            cursor = collection.find({subject: {"$in": list(chunk)}, field: {"$exists": True}}, {subject: 1, field: 1})
+            async for doc in cursor:
+                found.setdefault(str(doc[subject]), []).append((doc["_id"], doc[field]))
         return found
 
     async def clear(self, kind: Kind, tokens: Sequence[Token]) -> int:
         """Clear the tokens that are still the ones read; returns how many were. A token that was
         not is gone already (settled by another recompute) or was replaced.
 
-        One multi-document update per ``CLEAR_CHUNK`` tokens: the ratings read whose token is one
-        of those read. That is exactly "still the token read" per rating, because every write draws
+        One multi-document update per ``IN_CHUNK`` tokens: the ratings read whose token is one of
+        those read. That is exactly "still the token read" per rating, because every write draws
         a fresh token, so no two ratings ever hold the same one. The embedded server pays its
-        per-statement work once per chunk instead of once per rating, and tests each rating
-        against the chunk's lists (so chunks stay small): 1.7 -> 0.9 ms per token."""
+        per-statement work once per chunk instead of once per rating."""
         collection = Rating.get_pymongo_collection()
         field = FIELDS[kind][1]
         cleared = 0
-        for start in range(0, len(tokens), CLEAR_CHUNK):
-            chunk = tokens[start : start + CLEAR_CHUNK]
+        for chunk in chunks(tokens):
             result = await collection.update_many(
                 {"_id": {"$in": [rating_id for rating_id, _ in chunk]}, field: {"$in": [token for _, token in chunk]}},
                 {"$unset": {field: ""}},

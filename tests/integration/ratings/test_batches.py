@@ -16,7 +16,8 @@ from modules.ratings import events
 from modules.ratings.documents import Rating
 from modules.ratings.services import MOVIE, USER, AggregateService, MovieAggregate, RecomputeQueue
 from modules.ratings.services._aggregates import DRAIN_BATCH_SIZE
-from modules.ratings.services._pending import CLEAR_CHUNK, PendingRatings
+from modules.ratings.services._chunks import IN_CHUNK
+from modules.ratings.services._pending import PendingRatings
 from tests.integration.accounts import Account, create_account
 from tests.integration.ratings.conftest import (
     MISSING_ID,
@@ -56,13 +57,17 @@ async def test_the_first_change_after_a_drain_started_asks_for_one_drain(api: ht
 async def test_a_drain_recomputes_many_movies_in_batches_and_settles_their_marks(
     api: httpx.AsyncClient, member: Account, other_member: Account, make_movie: MakeMovie
 ) -> None:
-    movies = [await make_movie() for _ in range(5)]
-    for index, movie in enumerate(movies):
-        await rate(api, member, movie["id"], 1 + index)
+    """More movies than one query's ``$in`` takes: the tokens, the aggregations and the clears
+    go piece by piece, and every movie ends exact."""
+    count = IN_CHUNK + 5
+    movies = [await make_movie() for _ in range(count)]
+    scores = [1 + index % 10 for index in range(count)]
+    for movie, score in zip(movies, scores, strict=True):
+        await rate(api, member, movie["id"], score)
     await rate(api, other_member, movies[0]["id"], 10)
     service = AggregateService(runtime.current().redis)
     # no worker runs in this test: the listener queued every movie and both users in Redis
-    assert await service.drain(MOVIE) == 5
+    assert await service.drain(MOVIE) == count
     # a user drain an earlier test queued with its 3 s delay may still fire in the session's
     # worker and take some of these users from the shared Redis set first: the end state decides
     assert await service.drain(USER) <= 2
@@ -72,10 +77,12 @@ async def test_a_drain_recomputes_many_movies_in_batches_and_settles_their_marks
         "count": 2,
         "distribution": distribution(s1=1, s10=1),
     }
-    for index, movie in enumerate(movies[1:], start=1):
-        assert (await movie_rating(api, member, movie["id"]))["distribution"][str(1 + index)] == 1
+    for movie, score in zip(movies[1:], scores[1:], strict=True):
+        rating = await movie_rating(api, member, movie["id"])
+        assert (rating["count"], rating["distribution"][str(score)]) == (1, 1)
     profile = await api.get(f"/v1/users/{member.id}", headers=other_member.headers)
-    assert profile.json()["stats"] == {"ratings_count": 5, "average_score": 3.0}
+    average = round(sum(scores) / count, 1)  # 5.5: no half-way rounding to disagree on
+    assert profile.json()["stats"] == {"ratings_count": count, "average_score": average}
     assert await pending_recomputes() == []
 
 
@@ -192,7 +199,7 @@ async def test_an_older_result_written_last_is_caught_and_computed_again(
 async def test_clearing_tokens_in_chunks_clears_exactly_those_still_held(api: httpx.AsyncClient) -> None:
     # more tokens than one update statement takes; some were replaced or settled meanwhile
     collection = Rating.get_pymongo_collection()
-    count = 2 * CLEAR_CHUNK + 7
+    count = 2 * IN_CHUNK + 7
     tokens = [(ObjectId(), ObjectId()) for _ in range(count)]
     await collection.insert_many(
         [
@@ -200,8 +207,8 @@ async def test_clearing_tokens_in_chunks_clears_exactly_those_still_held(api: ht
             for n, (rating_id, token) in enumerate(tokens)
         ]
     )
-    replaced = [rating_id for rating_id, _ in tokens[3:count:CLEAR_CHUNK]]
-    settled = [rating_id for rating_id, _ in tokens[5:count:CLEAR_CHUNK]]
+    replaced = [rating_id for rating_id, _ in tokens[3:count:IN_CHUNK]]
+    settled = [rating_id for rating_id, _ in tokens[5:count:IN_CHUNK]]
     await collection.update_many({"_id": {"$in": replaced}}, {"$set": {"pending_movie": ObjectId()}})
     await collection.update_many({"_id": {"$in": settled}}, {"$unset": {"pending_movie": ""}})
     # another rating's token is never cleared through a token of the read set
