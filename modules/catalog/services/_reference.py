@@ -19,6 +19,7 @@ from beanie import PydanticObjectId, SortDirection
 from bson import ObjectId
 from bson.errors import InvalidId
 from pymongo import ASCENDING, DESCENDING
+from pymongo.asynchronous.cursor import AsyncCursor
 from pymongo.errors import DuplicateKeyError
 
 from app.kernel.errors import NotFound, ServiceUnavailable, UnsupportedMediaType, ValidationFailed
@@ -168,7 +169,8 @@ class Credit:
 @dataclass(frozen=True, slots=True)
 class PeopleQuery:
     filter: dict[str, Any]
-    index: str
+    # the index to name (hint); None: the planner's choice
+    index: str | None
     sort: tuple[tuple[str, int], ...] = (("name_key", ASCENDING), ("_id", ASCENDING))
 
 
@@ -178,19 +180,20 @@ PersonT = TypeVar("PersonT", Director, Actor)
 class _PeopleService(Generic[PersonT]):
     document: type[PersonT]
     not_found: type[NotFound]
-    name_index: str
     search_index: str
     movie_field: str
-    movie_index: str
 
     def plan(self, q: str | None = None) -> PeopleQuery | None:
-        """The list query: filter, sort and the index it runs on (None: ``q`` matches nothing).
+        """The list query: filter, sort and the index it is hinted to (None: ``q`` matches nothing).
 
-        The index is named explicitly: the embedded server's planner does not pick a multikey index
-        for an anchored regex on its own, though it scans it with tight prefix bounds when told to.
+        A search names its index: the embedded server's planner does not pick a multikey index for
+        an anchored regex on its own, though it scans it with tight prefix bounds when told to. The
+        plain list does not: the planner walks the name index in order by itself, while a hinted
+        walk is slower on the embedded server (a page of 10 000 people 240 -> 140 ms, its count
+        167 -> 100 ms).
         """
         if q is None:
-            return PeopleQuery(filter={}, index=self.name_index)
+            return PeopleQuery(filter={}, index=None)
         words = prefix_filter(q)
         return None if words is None else PeopleQuery(filter=words, index=self.search_index)
 
@@ -201,8 +204,9 @@ class _PeopleService(Generic[PersonT]):
         if plan is None:
             return [], 0
         collection = self.document.get_pymongo_collection()
-        total = await collection.count_documents(plan.filter, hint=plan.index)
-        cursor = collection.find(plan.filter).sort(plan.sort).hint(plan.index).skip(paging.skip).limit(paging.limit)
+        hint: dict[str, Any] = {"hint": plan.index} if plan.index is not None else {}
+        total = await collection.count_documents(plan.filter, **hint)
+        cursor = collection.find(plan.filter, sort=list(plan.sort), skip=paging.skip, limit=paging.limit, **hint)
         return [self.document.model_validate(raw) async for raw in cursor], total
 
     async def create(self, name: str, date_of_birth: date | None, created_by_id: str | None) -> PersonT:
@@ -223,17 +227,21 @@ class _PeopleService(Generic[PersonT]):
             raise self.not_found()
         return person
 
-    async def filmography(self, person: PersonT) -> list[Credit]:
-        """The person's movies, newest first (year desc, then id desc), at most FILMOGRAPHY_LIMIT,
-        walked on the ``movies_director_year`` / ``movies_actor_year`` index."""
-        cursor = (
+    def filmography_query(self, person_id: Any) -> AsyncCursor[dict[str, Any]]:
+        """The person's movies, newest first (year desc, then id desc), at most FILMOGRAPHY_LIMIT.
+
+        Served by the ``movies_director_year`` / ``movies_actor_year`` index without a hint: the
+        planner takes it on both servers, while the embedded server walks a hinted index whole
+        (1 070 ms per filmography at 50 000 movies against 1.9 ms unhinted)."""
+        return (
             Movie.get_pymongo_collection()
-            .find({self.movie_field: person.id}, projection={"title": 1, "year": 1, "cast": 1})
+            .find({self.movie_field: person_id}, projection={"title": 1, "year": 1, "cast": 1})
             .sort([("year", DESCENDING), ("_id", DESCENDING)])
-            .hint(self.movie_index)
             .limit(FILMOGRAPHY_LIMIT)
         )
-        return [self._credit(raw, person.id) async for raw in cursor]
+
+    async def filmography(self, person: PersonT) -> list[Credit]:
+        return [self._credit(raw, person.id) async for raw in self.filmography_query(person.id)]
 
     def _credit(self, raw: Mapping[str, Any], person_id: Any) -> Credit:
         return Credit(movie_id=str(raw["_id"]), title=str(raw["title"]), year=int(raw["year"]))
@@ -242,19 +250,15 @@ class _PeopleService(Generic[PersonT]):
 class DirectorService(_PeopleService[Director]):
     document = Director
     not_found = DirectorNotFound
-    name_index = "directors_name_key"
     search_index = "directors_search_tokens"
     movie_field = "director_id"
-    movie_index = "movies_director_year"
 
 
 class ActorService(_PeopleService[Actor]):
     document = Actor
     not_found = ActorNotFound
-    name_index = "actors_name_key"
     search_index = "actors_search_tokens"
     movie_field = "cast_actor_ids"
-    movie_index = "movies_actor_year"
 
     def _credit(self, raw: Mapping[str, Any], person_id: Any) -> Credit:
         characters = [
