@@ -66,8 +66,12 @@ class Cache:
         value = await self._redis.get(f"{PREFIX}:{namespace}:gen")
         return str(value or "0")
 
+    @staticmethod
+    def _full_key(namespace: str, generation: str, key: str) -> str:
+        return f"{PREFIX}:{namespace}:{generation}:{key}"
+
     async def _key(self, namespace: str, key: str) -> str:
-        return f"{PREFIX}:{namespace}:{await self._generation(namespace)}:{key}"
+        return self._full_key(namespace, await self._generation(namespace), key)
 
     async def get(self, namespace: str, key: str) -> Any | None:
         try:
@@ -125,7 +129,7 @@ class Cache:
             generation = await self._generation(namespace)
             async with self._redis.pipeline(transaction=False) as pipe:
                 for key, value in values.items():
-                    pipe.set(f"{PREFIX}:{namespace}:{generation}:{key}", _dumps(value), ex=ttl or self._default_ttl)
+                    pipe.set(self._full_key(namespace, generation, key), _dumps(value), ex=ttl or self._default_ttl)
                 await pipe.execute()
         except RedisError as exc:
             log.warning("cache_unavailable", op="set", namespace=namespace, error=type(exc).__name__)
