@@ -1,4 +1,5 @@
-"""Atomic single-document updates that an index serves, in place of ``find_one_and_update``.
+"""Atomic single-document updates that an index serves, in place of ``find_one_and_update``;
+id lists walked in batches (``id_batches``) and cut into the pieces one ``$in`` takes (``chunks``).
 
 Why not findAndModify: the embedded SecantusDB answers every ``findAndModify`` (and any filter
 with a top-level ``$or``) by scanning the whole collection, while ``update_one``/``find_one``
@@ -11,12 +12,29 @@ document; callers that need the pre-image read it first and compare-and-set inst
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping, Sequence
-from typing import Any
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from typing import Any, TypeVar
 
 from pymongo.asynchronous.collection import AsyncCollection
 
 Document = dict[str, Any]
+T = TypeVar("T")
+
+# Elements of one ``$in``. The embedded server tests every candidate document against the whole
+# list, element by element, so a query's work grows with candidates x list length: over a drain's
+# 200 movies of 10 ratings one aggregation cost 1.78 ms per movie, in pieces of 25 0.62 ms; a
+# multi-document update of 25 tokens 0.9 ms per token against 1.7 ms one by one; 200 movies' stored
+# aggregates read by ``_id`` 0.21 ms per movie in one ``$in``, 0.09 ms in pieces (200 recompute
+# marks of 20 000: 0.19 and 0.08 ms). MongoDB pays one
+# cheap round trip per piece. Request paths whose round trips are counted (a page's documents)
+# keep one ``$in``: their lists are a page long.
+IN_CHUNK = 25
+
+
+def chunks(items: Sequence[T], size: int = IN_CHUNK) -> Iterator[Sequence[T]]:
+    """``items`` in consecutive pieces of at most ``size``."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 async def update_one_of(

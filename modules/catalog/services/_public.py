@@ -12,7 +12,7 @@ from typing import Any
 from bson import ObjectId
 from pymongo import UpdateOne
 
-from app.kernel.documents import id_batches
+from app.kernel.documents import chunks, id_batches
 from modules.catalog.documents import Movie, empty_distribution
 from modules.catalog.schemas import MovieExportRow, MovieListFilters, MovieSummary
 from modules.catalog.services._cache import movie_cache
@@ -96,7 +96,7 @@ async def set_rating_aggregates(
     """Store many movies' rating aggregates at once: ``(movie_id, average, count, distribution)``.
 
     The bulk form of :func:`set_rating_aggregate` (same normalisation; unknown or malformed ids
-    are ignored): one read of the stored aggregates, then one bulk write of those that differ
+    are ignored): the stored aggregates read (``IN_CHUNK`` ids per query), then one bulk write of those that differ
     (every one with ``force``), and the caches of the written movies invalidated. Returns how
     many movies were written.
     """
@@ -109,8 +109,10 @@ async def set_rating_aggregates(
     if not wanted:
         return 0
     collection = Movie.get_pymongo_collection()
-    cursor = collection.find({"_id": {"$in": list(wanted)}}, {"rating": 1, "rating_sort": 1})
-    stored = {raw["_id"]: raw async for raw in cursor}
+    stored: dict[ObjectId, dict[str, Any]] = {}
+    for chunk in chunks(list(wanted)):
+        cursor = collection.find({"_id": {"$in": list(chunk)}}, {"rating": 1, "rating_sort": 1})
+        stored.update({raw["_id"]: raw async for raw in cursor})
     changed = [
         oid
         for oid, fields in wanted.items()

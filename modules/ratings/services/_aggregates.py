@@ -21,6 +21,7 @@ import structlog
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from app.kernel.documents import chunks
 from modules.catalog import (
     get_movie_summaries,
     iter_rated_movie_ids,
@@ -30,7 +31,6 @@ from modules.catalog import (
 from modules.identity import iter_rated_user_ids, iter_stale_unrated_user_ids, set_user_rating_stats
 from modules.ratings.documents import Rating
 from modules.ratings.services._aggregate import MovieAggregate, UserStats
-from modules.ratings.services._chunks import chunks
 from modules.ratings.services._marks import MOVIE, USER, Kind, RecomputeMarks, RecomputeQueue
 from modules.ratings.services._pending import PendingRatings
 

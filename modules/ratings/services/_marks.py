@@ -21,6 +21,7 @@ from pymongo import UpdateOne
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from app.kernel.documents import chunks
 from modules.ratings.documents import RecomputeMark
 
 log = structlog.get_logger("marquee.ratings.marks")
@@ -62,11 +63,15 @@ class RecomputeMarks:
         return {subject_id: seq for subject_id, (seq, _) in (await self._states(kind, subject_ids)).items()}
 
     async def _states(self, kind: Kind, subject_ids: Sequence[str]) -> dict[str, tuple[int, bool]]:
-        cursor = RecomputeMark.get_pymongo_collection().find(
-            {"_id": {"$in": [mark_id(kind, subject_id) for subject_id in subject_ids]}},
-            projection={"subject_id": 1, "seq": 1, "pending": 1},
-        )
-        return {str(doc["subject_id"]): (int(doc["seq"]), bool(doc.get("pending"))) async for doc in cursor}
+        """``(seq, pending)`` of each subject that has a mark, read ``IN_CHUNK`` marks per query."""
+        states: dict[str, tuple[int, bool]] = {}
+        for chunk in chunks(subject_ids):
+            cursor = RecomputeMark.get_pymongo_collection().find(
+                {"_id": {"$in": [mark_id(kind, subject_id) for subject_id in chunk]}},
+                projection={"subject_id": 1, "seq": 1, "pending": 1},
+            )
+            states.update({str(doc["subject_id"]): (int(doc["seq"]), bool(doc.get("pending"))) async for doc in cursor})
+        return states
 
     async def settle(self, kind: Kind, before: dict[str, int], subject_ids: Sequence[str]) -> list[str]:
         """Clear ``pending`` for subjects whose ``seq`` is still what it was before the recompute.

@@ -16,8 +16,8 @@ from datetime import datetime, timedelta
 
 from bson import ObjectId
 
+from app.kernel.documents import chunks
 from modules.ratings.documents import Rating
-from modules.ratings.services._chunks import chunks
 from modules.ratings.services._marks import MOVIE, Kind
 
 FIELDS: dict[Kind, tuple[str, str, str]] = {

@@ -11,12 +11,12 @@ import pytest
 from bson import ObjectId
 
 from app.kernel import runtime
+from app.kernel.documents import IN_CHUNK
 from modules.catalog import set_rating_aggregates
 from modules.ratings import events
 from modules.ratings.documents import Rating
 from modules.ratings.services import MOVIE, USER, AggregateService, MovieAggregate, RecomputeQueue
 from modules.ratings.services._aggregates import DRAIN_BATCH_SIZE
-from modules.ratings.services._chunks import IN_CHUNK
 from modules.ratings.services._pending import PendingRatings
 from tests.integration.accounts import Account, create_account
 from tests.integration.ratings.conftest import (
@@ -57,8 +57,9 @@ async def test_the_first_change_after_a_drain_started_asks_for_one_drain(api: ht
 async def test_a_drain_recomputes_many_movies_in_batches_and_settles_their_marks(
     api: httpx.AsyncClient, member: Account, other_member: Account, make_movie: MakeMovie
 ) -> None:
-    """More movies than one query's ``$in`` takes: the tokens, the aggregations and the clears
-    go piece by piece, and every movie ends exact."""
+    """More movies than one query's ``$in`` takes: the tokens, the aggregations, the stored
+    aggregates' read, the marks' reads and the clears go piece by piece, and every movie ends
+    exact with nothing left pending."""
     count = IN_CHUNK + 5
     movies = [await make_movie() for _ in range(count)]
     scores = [1 + index % 10 for index in range(count)]
@@ -83,6 +84,34 @@ async def test_a_drain_recomputes_many_movies_in_batches_and_settles_their_marks
     profile = await api.get(f"/v1/users/{member.id}", headers=other_member.headers)
     average = round(sum(scores) / count, 1)  # 5.5: no half-way rounding to disagree on
     assert profile.json()["stats"] == {"ratings_count": count, "average_score": average}
+    assert await pending_recomputes() == []
+
+
+async def test_a_drain_settles_more_delete_marks_than_one_in_takes(
+    api: httpx.AsyncClient, member: Account, make_movie: MakeMovie
+) -> None:
+    """A deleted rating leaves a durable mark (no rating is left to carry a token): a drain over
+    more marked movies than one ``$in`` takes reads their marks piece by piece, resets every
+    aggregate and settles every mark."""
+    count = IN_CHUNK + 5
+    movies = [await make_movie() for _ in range(count)]
+    for movie in movies:
+        await rate(api, member, movie["id"], 7)
+    service = AggregateService(runtime.current().redis)
+    assert await service.drain(MOVIE) == count
+    for movie in movies:
+        assert (await api.delete(f"/v1/movies/{movie['id']}/rating", headers=member.headers)).status_code == 204
+    assert sorted(await pending_recomputes()) == sorted(
+        [f"movie:{movie['id']}" for movie in movies] + [f"user:{member.id}"]
+    )
+    assert await service.drain(MOVIE) == count
+    await service.drain(USER)
+    for movie in movies:
+        assert await movie_rating(api, member, movie["id"]) == {
+            "average": None,
+            "count": 0,
+            "distribution": distribution(),
+        }
     assert await pending_recomputes() == []
 
 

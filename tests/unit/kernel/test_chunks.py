@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from modules.ratings.services._chunks import IN_CHUNK, chunks
+from app.kernel.documents import IN_CHUNK, chunks
 
 
 @pytest.mark.parametrize(
