@@ -6,9 +6,13 @@ import sys
 from pathlib import Path
 
 import click
+import redis
 
 from app.backup._manifest import BackupError, Manifest
 from app.backup._operations import create_backup, default_output, restore_backup
+from app.backup._redis import drop_cached_copies
+from app.composition import installed_modules
+from app.kernel import cache
 from app.kernel.embedded import running_stack
 from app.kernel.settings import get_settings
 
@@ -54,9 +58,12 @@ def restore_command(directory: Path, drop: bool) -> None:
     """Restore a backup DIRECTORY into the configured database and object storage.
 
     Refuses a database that holds documents unless --drop; verifies the restored counts
-    against the backup's manifest.
+    against the backup's manifest. Then drops Redis's cached copies of database documents
+    (movie details, listing pages and totals, sessions and users), which describe the database
+    as it was before; the token denylist, rate limits and queued tasks stay.
     """
     settings = get_settings()
+    patterns = cached_copy_patterns()
     with running_stack(settings.mongodb_url, settings.redis_url, settings.data_dir) as stack:
         try:
             manifest = restore_backup(
@@ -64,4 +71,18 @@ def restore_command(directory: Path, drop: bool) -> None:
             )
         except BackupError as exc:
             raise click.ClickException(str(exc)) from exc
-    click.echo(f"restored {directory} into database {settings.mongodb_db!r}: {_summary(manifest)}")
+        click.echo(f"restored {directory} into database {settings.mongodb_db!r}: {_summary(manifest)}")
+        try:
+            dropped = drop_cached_copies(stack.redis_url, patterns)
+        except redis.RedisError as exc:
+            raise click.ClickException(
+                f"the database is restored, but Redis's cached copies could not be dropped ({type(exc).__name__}): "
+                f"delete the keys matching {', '.join(patterns)} before serving, or the API answers from them "
+                "for up to 10 minutes"
+            ) from exc
+    click.echo(f"dropped {dropped} cached cop{'y' if dropped == 1 else 'ies'} of the previous database from Redis")
+
+
+def cached_copy_patterns() -> list[str]:
+    """The kernel cache's keys and every installed module's ``redis_copies``."""
+    return [f"{cache.PREFIX}:*", *(pattern for module in installed_modules() for pattern in module.redis_copies)]

@@ -26,3 +26,6 @@ class ModuleSpec:
     # dotted module paths holding Celery tasks (imported by the worker)
     task_modules: Sequence[str] = ()
     beat_schedule: Mapping[str, dict[str, Any]] = field(default_factory=dict)
+    # Redis key patterns (glob) of values copied from the module's MongoDB documents, beyond the
+    # kernel cache's (``app.kernel.cache.PREFIX``): a restore that replaced the database drops them
+    redis_copies: Sequence[str] = ()

@@ -71,6 +71,10 @@ class UserSnapshot:
         return cls(user_id, username, tuple(roles), tuple(permissions), bool(is_active))
 
 
+# the cached sessions and users (copies of MongoDB's); not the revoked-jti denylist nor the epoch
+CACHED_COPIES = (f"{PREFIX}:session:*", f"{PREFIX}:user:*")
+
+
 def _session_key(session_id: str) -> str:
     return f"{PREFIX}:session:{session_id}"
 

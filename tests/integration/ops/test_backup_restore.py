@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import redis
 from bson import Binary, Decimal128, Int64, ObjectId
 from bson.codec_options import CodecOptions
 from bson.raw_bson import RawBSONDocument
@@ -25,7 +26,12 @@ from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
 from app.cli import cli
+from app.kernel.cache import PREFIX, Cache
+from app.kernel.embedded import free_port
 from app.kernel.settings import Settings, get_settings
+from modules.catalog.services._cache import DETAIL_NAMESPACE, TOTAL_NAMESPACE
+from modules.identity.services._auth_state import cache_keys
+from modules.ratings.services._marks import QUEUE_PREFIX
 
 STORAGE_FILES = {
     "exports/6650a1b2c3d4e5f601234567.csv": b"id,title\n1,Alien\n2,Heat\n",
@@ -244,8 +250,6 @@ def s3_settings(backup_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> I
     import boto3
     from moto.server import ThreadedMotoServer
 
-    from app.kernel.embedded import free_port
-
     port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
@@ -303,3 +307,51 @@ def test_s3_objects_are_backed_up_and_restored(
     for key, content in STORAGE_FILES.items():
         assert s3.get_object(Bucket=bucket, Key=key)["Body"].read() == content
     assert db.export_jobs.count_documents({"status": "done"}) == 1
+
+
+def test_restore_drops_redis_copies_of_the_previous_database_and_keeps_redis_state(
+    backup_settings: Settings, db: Database[dict[str, Any]], tmp_path: Path
+) -> None:
+    """Cached details, pages, totals, sessions and users describe the database before the
+    restore: they go. The revoked-token denylist, the auth cache epoch, rate-limit counters and
+    the recompute queue are Redis's own state: they stay."""
+    db.movies.insert_one({"title": "Alien"})
+    output = tmp_path / "backup-redis"
+    assert _run("backup", "--output", str(output)).exit_code == 0
+    assert backup_settings.redis_url
+    session_key, user_key, jti_key, epoch_key = cache_keys("u1", "s1", "j1")
+    copies = [
+        Cache._full_key(DETAIL_NAMESPACE, "0", "m1:0"),
+        Cache._full_key(TOTAL_NAMESPACE, "3", "genre=x:0"),
+        f"{PREFIX}:{TOTAL_NAMESPACE}:gen",
+        session_key,
+        user_key,
+    ]
+    own_state = [jti_key, epoch_key, "marquee:ratelimit:ip:203.0.113.9", f"{QUEUE_PREFIX}:movie"]
+    with redis.Redis.from_url(backup_settings.redis_url) as client:
+        for key in copies + own_state:
+            client.set(key, "1", ex=600)
+        try:
+            result = _run("restore", str(output), "--drop")
+            assert result.exit_code == 0, result.output
+            assert "dropped" in result.output and "cached cop" in result.output
+            assert [key for key in copies if client.exists(key)] == []
+            assert [key for key in own_state if client.exists(key)] == own_state
+        finally:
+            client.delete(*own_state)
+
+
+def test_restore_tells_when_redis_copies_could_not_be_dropped(
+    backup_settings: Settings, db: Database[dict[str, Any]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db.movies.insert_one({"title": "Alien"})
+    output = tmp_path / "backup-no-redis"
+    assert _run("backup", "--output", str(output)).exit_code == 0
+    monkeypatch.setenv("REDIS_URL", f"redis://127.0.0.1:{free_port()}/0")
+    get_settings.cache_clear()
+
+    result = _run("restore", str(output), "--drop")
+    assert result.exit_code == 1
+    assert "the database is restored, but Redis's cached copies could not be dropped" in result.output
+    assert f"{PREFIX}:*" in result.output
+    assert db.movies.count_documents({"title": "Alien"}) == 1
