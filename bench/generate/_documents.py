@@ -14,7 +14,7 @@ from typing import Any
 from bson import ObjectId
 
 from bench.generate._vocabulary import ADJECTIVES, COUNTRIES, FIRST, GENRES, GOALS, LAST, NOUNS, PLACES, REVIEWS, ROLES
-from modules.catalog.services import name_tokens
+from modules.catalog.services import person_search_fields
 from modules.catalog.text import name_key, tokens
 from modules.ratings.services import MovieAggregate, UserStats
 
@@ -109,7 +109,7 @@ class CatalogGenerator:
                 "_id": self.oid(kind, index),
                 "name": name,
                 "name_key": name_key(name),
-                "search_tokens": name_tokens(name),
+                **person_search_fields(name),
                 "date_of_birth": born,
                 "created_by_id": None,
                 "created_at": created,

@@ -45,8 +45,10 @@ class Country(Document):
 class Director(Document):
     name: str
     name_key: str
-    # normalised tokens of the name for `q` search (prefix-matched on the index)
+    # normalised words of the name, and every prefix of each (services.name_prefixes): `q` looks
+    # its longest word up in the prefixes' index and checks the others on the words
     search_tokens: list[str] = Field(default_factory=list)
+    search_prefixes: list[str] = Field(default_factory=list)
     date_of_birth: date | None = None
     photo_key: str | None = None
     photo_content_type: str | None = None
@@ -59,7 +61,10 @@ class Director(Document):
         use_state_management = False
         indexes = [
             IndexModel([("name_key", ASCENDING), ("_id", ASCENDING)], name="directors_name_key"),
-            IndexModel([("search_tokens", ASCENDING), ("name_key", ASCENDING)], name="directors_search_tokens"),
+            IndexModel(
+                [("search_prefixes", ASCENDING), ("name_key", ASCENDING), ("_id", ASCENDING)],
+                name="directors_search_prefixes",
+            ),
         ]
 
 
@@ -67,6 +72,7 @@ class Actor(Document):
     name: str
     name_key: str
     search_tokens: list[str] = Field(default_factory=list)
+    search_prefixes: list[str] = Field(default_factory=list)
     date_of_birth: date | None = None
     created_by_id: str | None = None
     created_at: datetime = Field(default_factory=utcnow)
@@ -77,5 +83,8 @@ class Actor(Document):
         use_state_management = False
         indexes = [
             IndexModel([("name_key", ASCENDING), ("_id", ASCENDING)], name="actors_name_key"),
-            IndexModel([("search_tokens", ASCENDING), ("name_key", ASCENDING)], name="actors_search_tokens"),
+            IndexModel(
+                [("search_prefixes", ASCENDING), ("name_key", ASCENDING), ("_id", ASCENDING)],
+                name="actors_search_prefixes",
+            ),
         ]

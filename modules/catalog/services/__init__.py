@@ -24,7 +24,7 @@ from modules.catalog.services._reference import (
     DirectorService,
     GenreService,
     PhotoDownload,
-    name_tokens,
+    person_search_fields,
     sniff_image,
 )
 from modules.catalog.services._stale_ratings import iter_stale_unrated_movie_ids
@@ -52,8 +52,8 @@ __all__ = [
     "movie_cache",
     "movie_exists",
     "movie_filter",
-    "name_tokens",
     "parse_object_id",
+    "person_search_fields",
     "plan_movie_query",
     "resolve_names",
     "set_rating_aggregate",

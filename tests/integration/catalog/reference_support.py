@@ -19,6 +19,7 @@ SEARCH_NAMES = [
     "Will Smith",
     "Jean-Pierre Jeunet",
     "Zoë Kravitz",
+    "Apichatpong Weerasethakul",
 ]
 
 

@@ -93,3 +93,33 @@ def test_up_down_up_and_idempotent(settings: Settings, scratch_db: Any) -> None:
     assert runner.downgrade(settings.mongodb_url, name) == []  # idempotent down
 
     assert runner.upgrade(settings.mongodb_url, name) == all_names
+
+
+def test_people_prefixes_migration_fills_the_people_already_stored(settings: Settings, scratch_db: Any) -> None:
+    """0204 gives every stored director and actor the prefixes the catalog writes for a new one."""
+    from modules.catalog.services import person_search_fields
+
+    client, name = scratch_db
+    assert settings.mongodb_url
+    runner.upgrade(settings.mongodb_url, name, target="0203_catalog_stale_movie_ratings")
+    names = ["Amélie Poulain", "Apichatpong Weerasethakul", "!!"]
+    for kind in ("directors", "actors"):
+        client[name][kind].insert_many(
+            [
+                {
+                    "name": person,
+                    "name_key": person.lower(),
+                    "search_tokens": person_search_fields(person)["search_tokens"],
+                }
+                for person in names
+            ]
+        )
+    runner.upgrade(settings.mongodb_url, name)
+    for kind in ("directors", "actors"):
+        stored = {person["name"]: person["search_prefixes"] for person in client[name][kind].find()}
+        assert stored == {person: person_search_fields(person)["search_prefixes"] for person in names}, kind
+
+    runner.downgrade(settings.mongodb_url, name, target="0203_catalog_stale_movie_ratings")
+    for kind in ("directors", "actors"):
+        assert all("search_prefixes" not in person for person in client[name][kind].find()), kind
+        assert f"{kind}_search_tokens" in database_indexes(client, name, kind)

@@ -14,7 +14,7 @@ from beanie import Document
 from app.kernel import runtime
 from bench.generate import BENCH_PASSWORD, CatalogGenerator, DatabaseNotEmpty, Plan, generate
 from modules.catalog.documents import Actor, Country, Director, Genre, Movie
-from modules.catalog.services import name_tokens
+from modules.catalog.services import person_search_fields
 from modules.catalog.text import name_key, tokens
 from modules.identity.documents import User
 from modules.lists.documents import ListEntry
@@ -100,7 +100,11 @@ async def test_denormalised_fields_agree_with_their_sources(api: httpx.AsyncClie
         assert movie["rating"] == aggregate.as_dict()
         assert movie["rating_sort"] == (aggregate.average if aggregate.average is not None else -1.0)
     for actor in actors.values():
-        assert actor["search_tokens"] == name_tokens(actor["name"])
+        fields = person_search_fields(actor["name"])
+        assert (actor["search_tokens"], actor["search_prefixes"]) == (
+            fields["search_tokens"],
+            fields["search_prefixes"],
+        )
     users = {str(user["_id"]): user for user in await _raw("users", {"username": {"$regex": "^bench"}})}
     stats = await AggregateService.compute_users(list(users))
     for user_id, user in users.items():
