@@ -20,7 +20,7 @@ from rich.progress import Progress, TaskID
 from app.kernel import runtime
 from bench.generate._documents import ORDER, CatalogGenerator, Plan
 from migrations import runner
-from modules.catalog.services import movie_cache
+from modules.catalog.services import movie_cache, people_changed
 from modules.identity import ensure_admin
 from modules.identity.passwords import HASHER
 
@@ -239,4 +239,5 @@ async def generate(
         await rt.redis.flushdb()
     await ensure_admin(rt.settings.seed_admin_username, rt.settings.seed_admin_password)
     await movie_cache().listing_changed()
+    await people_changed()
     return summary

@@ -5,6 +5,7 @@ from modules.catalog.services._ids import parse_object_id
 from modules.catalog.services._listing import MovieListing
 from modules.catalog.services._lookup import ReferenceNames, check_references, resolve_names
 from modules.catalog.services._movies import MovieService
+from modules.catalog.services._people_listing import people_changed
 from modules.catalog.services._public import (
     count_movies,
     get_movie_summaries,
@@ -53,6 +54,7 @@ __all__ = [
     "movie_exists",
     "movie_filter",
     "parse_object_id",
+    "people_changed",
     "person_search_fields",
     "plan_movie_query",
     "resolve_names",

@@ -35,6 +35,7 @@ from modules.catalog.errors import (
     GenreExists,
     GenreNotFound,
 )
+from modules.catalog.services._people_listing import people_changed, people_page
 from modules.catalog.text import fold, name_key
 
 log = structlog.get_logger("marquee.catalog")
@@ -221,14 +222,15 @@ class _PeopleService(Generic[PersonT]):
 
     async def list_page(self, paging: PageParams, q: str | None = None) -> tuple[list[PersonT], int]:
         """Sorted by ``name_key`` then id; with ``q``, only names with a word starting with each
-        word of the query (accents and case ignored: 'ame' finds 'Amélie')."""
+        word of the query (accents and case ignored: 'ame' finds 'Amélie'). Totals cached and
+        pages read through keyset windows (``_people_listing``)."""
         plan = self.plan(q)
         if plan is None:
             return [], 0
         collection = self.document.get_pymongo_collection()
-        total = await collection.count_documents(plan.filter)
-        cursor = collection.find(plan.filter, sort=list(plan.sort), skip=paging.skip, limit=paging.limit)
-        return [self.document.model_validate(raw) async for raw in cursor], total
+        kind = self.document.Settings.name
+        page, total = await people_page(kind, collection, plan.filter, plan.sort, paging)
+        return [self.document.model_validate(raw) for raw in page], total
 
     async def create(self, name: str, date_of_birth: date | None, created_by_id: str | None) -> PersonT:
         person = self.document(
@@ -239,6 +241,7 @@ class _PeopleService(Generic[PersonT]):
             created_by_id=created_by_id,
         )
         await person.insert()
+        await people_changed(self.document.Settings.name)
         return person
 
     async def get(self, person_id: str) -> PersonT:
