@@ -71,10 +71,6 @@ class UserSnapshot:
         return cls(user_id, username, tuple(roles), tuple(permissions), bool(is_active))
 
 
-# the cached sessions and users (copies of MongoDB's); not the revoked-jti denylist nor the epoch
-CACHED_COPIES = (f"{PREFIX}:session:*", f"{PREFIX}:user:*")
-
-
 def _session_key(session_id: str) -> str:
     return f"{PREFIX}:session:{session_id}"
 
@@ -85,6 +81,10 @@ def _user_key(user_id: str) -> str:
 
 def _jti_key(token_id: str) -> str:
     return f"{PREFIX}:revoked-jti:{token_id}"
+
+
+# the cached sessions and users (copies of MongoDB's); not the revoked-jti denylist nor the epoch
+CACHED_COPIES = (_session_key("*"), _user_key("*"))
 
 
 def cache_keys(user_id: str, session_id: str, token_id: str) -> tuple[str, str, str, str]:
