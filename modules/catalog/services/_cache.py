@@ -11,9 +11,12 @@ resurrect a stale value. With Redis down every read is a miss and the API keeps 
 
 from __future__ import annotations
 
+import hashlib
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
+
+from bson import json_util
 
 from app.kernel import runtime
 from app.kernel.cache import Cache
@@ -32,6 +35,11 @@ DETAIL_TTL_SECONDS = 300
 LIST_TTL_SECONDS = 60
 TOTAL_TTL_SECONDS = 600
 STAMP_TTL_SECONDS = 86_400
+
+
+def filter_key(query: Mapping[str, Any]) -> str:
+    """A MongoDB filter's identity in cache keys: its canonical JSON, hashed."""
+    return hashlib.sha256(json_util.dumps(query, sort_keys=True).encode()).hexdigest()[:32]
 
 
 class MovieCache:

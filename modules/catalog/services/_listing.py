@@ -12,16 +12,15 @@ default listing, per genre and per country) are cached until the next movie writ
 from __future__ import annotations
 
 import asyncio
-import hashlib
 from datetime import datetime
 from typing import Any
 
-from bson import ObjectId, json_util
+from bson import ObjectId
 
 from app.kernel.pagination import Page, PageParams
 from modules.catalog.documents import Movie, RatingAggregate
 from modules.catalog.schemas import GenreRef, MovieListFilters, MovieListItem
-from modules.catalog.services._cache import MovieCache
+from modules.catalog.services._cache import MovieCache, filter_key
 from modules.catalog.services._lookup import page_name_stages, split_page
 from modules.catalog.services._movies import rating_read
 from modules.catalog.services._query import (
@@ -69,8 +68,7 @@ def page_cache_key(filters: MovieListFilters, paging: PageParams) -> str | None:
 
 def total_cache_key(filters: MovieListFilters) -> str:
     """The filter set's identity: its MongoDB filter, canonical (sort and paging do not count)."""
-    canonical = json_util.dumps(movie_filter(filters), sort_keys=True)
-    return hashlib.sha256(canonical.encode()).hexdigest()[:32]
+    return filter_key(movie_filter(filters))
 
 
 async def count_matching(query: MovieQuery) -> int:

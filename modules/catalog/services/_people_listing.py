@@ -17,17 +17,16 @@ people cost ~170 ms and its count ~120 ms, growing with the collection. So, as f
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from bson import json_util
 from pymongo.asynchronous.collection import AsyncCollection
 
 from app.kernel import runtime
 from app.kernel.cache import Cache
 from app.kernel.pagination import PageParams
+from modules.catalog.services._cache import filter_key
 
 STAMP_NAMESPACE = "people-stamp"
 TOTAL_NAMESPACE = "people-total"
@@ -40,11 +39,6 @@ KINDS = ("directors", "actors")
 
 def _cache() -> Cache:
     return Cache(runtime.current().redis)
-
-
-def filter_key(query: Mapping[str, Any]) -> str:
-    """The filter's identity: its canonical JSON, hashed (paging does not count)."""
-    return hashlib.sha256(json_util.dumps(query, sort_keys=True).encode()).hexdigest()[:32]
 
 
 async def people_changed(*kinds: str) -> None:

@@ -8,7 +8,8 @@ import pytest
 
 from app.kernel import runtime
 from app.kernel.cache import Cache
-from modules.catalog.services._people_listing import WINDOW_NAMESPACE, filter_key
+from modules.catalog.services._cache import filter_key
+from modules.catalog.services._people_listing import WINDOW_NAMESPACE
 from modules.catalog.services._reference import prefix_filter
 from tests.integration.accounts import Account
 from tests.integration.catalog.reference_support import create_person
