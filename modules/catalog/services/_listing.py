@@ -112,20 +112,14 @@ class MovieListing:
         key = window_key(filter_key, query, paging.skip + paging.limit)
         if key is None:
             return await self._documents(query, paging)
-        windows = WindowStore(self._cache.backend)
-        found, bound = await windows.get(key)
-        page: PageDocuments = ([], {})
-        if found:
-            page = await self._documents(windowed(query, bound), paging)
-        if len(page[0]) < paging.limit:
-            # no window yet, or it no longer holds the whole page: the page from the full order
-            page = await self._documents(query, paging)
-        documents = page[0]
-        if len(documents) == paging.limit:
-            last = sort_value(query, documents[-1])
-            if last is not None and (not found or last != bound):
-                await windows.put(key, last)
-        return page
+        return await WindowStore(self._cache.backend).read_through(
+            key,
+            paging.limit,
+            bounded=lambda bound: self._documents(windowed(query, bound), paging),
+            full=lambda: self._documents(query, paging),
+            rows=lambda page: page[0],
+            last=lambda raw: sort_value(query, raw),
+        )
 
     async def _ranked_documents(
         self, filter_key: str, query: MovieQuery, paging: PageParams

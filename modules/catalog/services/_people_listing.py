@@ -18,15 +18,17 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Mapping, Sequence
 from typing import Any
 
+from pymongo import ASCENDING
 from pymongo.asynchronous.collection import AsyncCollection
 
 from app.kernel import runtime
 from app.kernel.cache import Cache
 from app.kernel.pagination import PageParams
 from modules.catalog.services._cache import filter_key
+from modules.catalog.services._window import WindowStore, beyond
 
 STAMP_NAMESPACE = "people-stamp"
 TOTAL_NAMESPACE = "people-total"
@@ -82,21 +84,14 @@ async def _windowed(
     sort: Sequence[tuple[str, int]],
     paging: PageParams,
 ) -> list[dict[str, Any]]:
-    cache = _cache()
-    window = f"{kind}|{key}|{paging.skip + paging.limit}"
-    bound = await cache.get(WINDOW_NAMESPACE, window)
-    found = isinstance(bound, str)
-    page: list[dict[str, Any]] = []
-    if found:
-        # strictly below the next string up: the embedded server drops the entries equal to an
-        # inclusive far bound on a compound index's second field (the prefix index's name_key)
-        bounded = {**query, "name_key": {"$lt": f"{bound}\x00"}}
-        page = await collection.find(bounded, sort=list(sort), skip=paging.skip, limit=paging.limit).to_list()
-    if len(page) < paging.limit:
-        # no window yet, or it no longer holds the whole page: the page from the full order
-        page = await collection.find(dict(query), sort=list(sort), skip=paging.skip, limit=paging.limit).to_list()
-    if len(page) == paging.limit:
-        last = page[-1].get("name_key")
-        if isinstance(last, str) and (not found or last != bound):
-            await cache.set(WINDOW_NAMESPACE, window, last, ttl=WINDOW_TTL_SECONDS)
-    return page
+    def read(found: Mapping[str, Any]) -> Awaitable[list[dict[str, Any]]]:
+        return collection.find(dict(found), sort=list(sort), skip=paging.skip, limit=paging.limit).to_list()
+
+    return await WindowStore(_cache(), WINDOW_NAMESPACE).read_through(
+        f"{kind}|{key}|{paging.skip + paging.limit}",
+        paging.limit,
+        bounded=lambda bound: read({**query, "name_key": {"$lt": beyond(bound, ASCENDING)}}),
+        full=lambda: read(query),
+        rows=lambda page: page,
+        last=lambda raw: raw.get("name_key"),
+    )

@@ -5,7 +5,7 @@ and cuts the page, so a page over a large match set costs the whole match set. A
 the candidates by the sort key: after a page has been read, the sort-key value of its last movie
 (the movie at rank ``skip + limit``) is remembered in Redis per filter set, sort and rank. The
 next read of that page adds ``key > value - step`` (descending; ``< value + step`` ascending,
-see ``_beyond``) to the leading
+see ``beyond``) to the leading
 ``$match``, so only the movies up to that rank (plus those tied with it and those written since)
 are read: the cost follows ``skip + limit``, not the catalog.
 
@@ -24,14 +24,17 @@ index (equality, then the range on the sort key).
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from bson import json_util
 
 from app.kernel.cache import Cache
 from modules.catalog.services._query import MovieQuery
+
+P = TypeVar("P")
 
 WINDOW_NAMESPACE = "movie-window"
 WINDOW_TTL_SECONDS = 3_600
@@ -65,7 +68,7 @@ def window_key(filter_key: str, query: MovieQuery, rank: int) -> str | None:
     return f"{filter_key}|{field}:{direction}|{rank}"
 
 
-def _beyond(bound: Any, direction: int) -> Any:
+def beyond(bound: Any, direction: int) -> Any:
     """A value strictly past ``bound`` in the walk's direction (below it for a descending walk):
     the window then ends strictly beyond every entry equal to the bound.
 
@@ -93,7 +96,7 @@ def windowed(query: MovieQuery, bound: Any) -> MovieQuery:
     """The same listing, its leading ``$match`` bounded by the sort key."""
     assert query.sort is not None
     field, direction = query.sort[0]
-    clause = {field: {"$gt" if direction < 0 else "$lt": _beyond(bound, direction)}}
+    clause = {field: {"$gt" if direction < 0 else "$lt": beyond(bound, direction)}}
     ((lead_field, lead_value),) = query.primary.items()
     if (lead_field, field) in ESR_INDEXES and not isinstance(lead_value, dict):
         clause = {lead_field: lead_value, field: clause[field]}
@@ -101,21 +104,46 @@ def windowed(query: MovieQuery, bound: Any) -> MovieQuery:
     return replace(query, primary=clause, residual={**query.primary, **query.residual})
 
 
-def sort_value(query: MovieQuery, raw: dict[str, Any]) -> Any:
+def sort_value(query: MovieQuery, raw: Mapping[str, Any]) -> Any:
     assert query.sort is not None
     return raw.get(query.sort[0][0])
 
 
 class WindowStore:
-    def __init__(self, cache: Cache) -> None:
+    def __init__(self, cache: Cache, namespace: str = WINDOW_NAMESPACE) -> None:
         self._cache = cache
+        self._namespace = namespace
 
     async def get(self, key: str) -> tuple[bool, Any]:
         """``(found, bound)``."""
-        value = await self._cache.get(WINDOW_NAMESPACE, key)
+        value = await self._cache.get(self._namespace, key)
         if not isinstance(value, str):
             return False, None
         return True, json_util.loads(value)["v"]
 
     async def put(self, key: str, bound: Any) -> None:
-        await self._cache.set(WINDOW_NAMESPACE, key, json_util.dumps({"v": bound}), ttl=WINDOW_TTL_SECONDS)
+        await self._cache.set(self._namespace, key, json_util.dumps({"v": bound}), ttl=WINDOW_TTL_SECONDS)
+
+    async def read_through(
+        self,
+        key: str,
+        limit: int,
+        *,
+        bounded: Callable[[Any], Awaitable[P]],
+        full: Callable[[], Awaitable[P]],
+        rows: Callable[[P], Sequence[Mapping[str, Any]]],
+        last: Callable[[Mapping[str, Any]], Any],
+    ) -> P:
+        """A page through the window remembered under ``key`` (``bounded(bound)``), or from the
+        full order (``full()``) when there is none or it no longer holds a whole page of ``limit``
+        rows; then the sort value of the page's last row (``last``) is remembered when it moved."""
+        found, bound = await self.get(key)
+        page = await bounded(bound) if found else None
+        if page is None or len(rows(page)) < limit:
+            page = await full()
+        documents = rows(page)
+        if len(documents) == limit:
+            value = last(documents[-1])
+            if value is not None and (not found or value != bound):
+                await self.put(key, value)
+        return page

@@ -11,6 +11,7 @@ from app.kernel.cache import Cache
 from modules.catalog.services._cache import filter_key
 from modules.catalog.services._people_listing import WINDOW_NAMESPACE
 from modules.catalog.services._reference import prefix_filter
+from modules.catalog.services._window import WindowStore
 from tests.integration.accounts import Account
 from tests.integration.catalog.reference_support import create_person
 
@@ -44,15 +45,15 @@ async def test_a_page_read_again_through_its_window_is_the_same_page(
 ) -> None:
     for name in ("Bela Tarr", "Chantal Akerman", "Derek Jarman", "Elaine May", "Fritz Lang"):
         await create_person(api, member, resource, name)
-    windows = Cache(runtime.current().redis)
+    windows = WindowStore(Cache(runtime.current().redis), WINDOW_NAMESPACE)
     window = f"{resource}|{filter_key({})}|4"
     assert await names(api, member, resource, page=2, page_size=2) == (["Derek Jarman", "Elaine May"], 5)
-    assert await windows.get(WINDOW_NAMESPACE, window) == "elaine may"  # the page's last name
+    assert await windows.get(window) == (True, "elaine may")  # the page's last name
 
     # written before the bound: the window still holds a full page, the names shift into it
     await create_person(api, member, resource, "Agnes Varda")
     assert await names(api, member, resource, page=2, page_size=2) == (["Chantal Akerman", "Derek Jarman"], 6)
-    assert await windows.get(WINDOW_NAMESPACE, window) == "derek jarman"
+    assert await windows.get(window) == (True, "derek jarman")
 
 
 @pytest.mark.parametrize("resource", PEOPLE)
@@ -61,11 +62,11 @@ async def test_a_window_that_no_longer_holds_the_page_falls_back_to_the_whole_li
 ) -> None:
     for name in ("Bela Tarr", "Chantal Akerman", "Derek Jarman", "Elaine May"):
         await create_person(api, member, resource, name)
-    windows = Cache(runtime.current().redis)
+    windows = WindowStore(Cache(runtime.current().redis), WINDOW_NAMESPACE)
     # a bound below the page (as if the people before it were deleted since): too few in it
-    await windows.set(WINDOW_NAMESPACE, f"{resource}|{filter_key({})}|4", "a")
+    await windows.put(f"{resource}|{filter_key({})}|4", "a")
     assert await names(api, member, resource, page=2, page_size=2) == (["Derek Jarman", "Elaine May"], 4)
-    assert await windows.get(WINDOW_NAMESPACE, f"{resource}|{filter_key({})}|4") == "elaine may"
+    assert await windows.get(f"{resource}|{filter_key({})}|4") == (True, "elaine may")
 
 
 @pytest.mark.parametrize("resource", PEOPLE)
@@ -82,9 +83,8 @@ async def test_a_search_page_through_its_window_keeps_ties_and_the_prefix_index(
     ).json()
     query = prefix_filter("mari")
     assert query is not None
-    assert await Cache(runtime.current().redis).get(WINDOW_NAMESPACE, f"{resource}|{filter_key(query)}|2") == (
-        "maria maria"
-    )
+    windows = WindowStore(Cache(runtime.current().redis), WINDOW_NAMESPACE)
+    assert await windows.get(f"{resource}|{filter_key(query)}|2") == (True, "maria maria")
     ids = sorted(person["id"] for person in created)
     assert [person["id"] for person in first["data"]] == [person["id"] for person in again["data"]] == ids[:2]
     assert second["data"][0]["id"] == ids[2]
