@@ -1,8 +1,9 @@
-"""Redis caching of movie details, hot listing pages and listing totals, safe against read/write races.
+"""Redis caching of movie details, hot listing pages, listing totals, relevance rankings and the
+ids of sorted pages, safe against read/write races.
 
 Each cached value is keyed by a *stamp* that every write replaces after it reaches MongoDB: a
-movie's own stamp for its detail, one listing stamp for all listing pages, a members stamp
-(movie writes) and a ratings stamp (rating aggregates) for the totals. A reader takes the
+movie's own stamp for its detail, one listing stamp for all hot pages, a members stamp (movie
+writes) and a ratings stamp (rating aggregates) for the totals, rankings and page ids. A reader takes the
 stamp BEFORE it reads MongoDB and stores what it read under that stamp, so a reader that raced a
 write can only fill a key nobody asks for any more; the next reader sees the new stamp and misses.
 Stamps outlive every value keyed by them (their TTL is longer), so an expired stamp can never
@@ -25,6 +26,7 @@ DETAIL_NAMESPACE = "movie"
 LIST_NAMESPACE = "movie-list"
 TOTAL_NAMESPACE = "movie-total"
 RANKING_NAMESPACE = "movie-ranking"
+PAGE_IDS_NAMESPACE = "movie-page-ids"
 STAMP_NAMESPACE = "movie-stamp"
 LIST_STAMP_KEY = "listing"
 # totals: which movies match changes with movie writes (all filters) and with rating aggregates
@@ -95,6 +97,19 @@ class MovieCache:
 
     async def put_ranking(self, key: str, stamp: str, ids: list[str]) -> None:
         await self._cache.set_sequence(RANKING_NAMESPACE, f"{key}:{stamp}", ids, ttl=TOTAL_TTL_SECONDS)
+
+    async def get_page_ids(self, key: str, *, rating_dependent: bool) -> tuple[str, list[str] | None]:
+        """``(stamp, the ids a sorted page held when it was read under that stamp, or None)``.
+        Stamped like a total: which movies a page holds, and in which order, changes only with movie
+        writes, and with rating aggregates when the listing filters or sorts by rating."""
+        stamp = await self._members_stamp(rating_dependent)
+        value = await self._cache.get(PAGE_IDS_NAMESPACE, f"{key}:{stamp}")
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            return stamp, None
+        return stamp, value
+
+    async def put_page_ids(self, key: str, stamp: str, ids: list[str]) -> None:
+        await self._cache.set(PAGE_IDS_NAMESPACE, f"{key}:{stamp}", ids, ttl=TOTAL_TTL_SECONDS)
 
     async def get_detail_json(self, movie_id: str) -> str | None:
         """The cached detail as the JSON it is stored as (what :meth:`get_detail` would decode),

@@ -7,6 +7,12 @@ and the count, run concurrently. Totals are cached in Redis per filter set under
 aggregate too: a cached total is exact, and the next pages of a listing cost the page query alone.
 How each query is served by an index is explained in ``_query``. Hot pages (the first pages of the
 default listing, per genre and per country) are cached until the next movie write.
+
+A sorted page remembers which movies it held, by id, under the same stamps as the totals (and
+the ratings stamp when the order is by rating): while no write has replaced them, the page holds
+the same movies in the same order, so it is read again by those ids alone (``$in``: the cost of
+the page, wherever it lies in the listing) and its content is always read from MongoDB. A first
+read, or one after a write, takes the page's keyset window (``_window``) or the full order.
 """
 
 from __future__ import annotations
@@ -101,11 +107,28 @@ class MovieListing:
             page, total = await self._ranked_documents(filter_key, query, paging)
         else:
             page, total = await asyncio.gather(
-                self._windowed_documents(filter_key, query, paging), self._total(filter_key, query)
+                self._sorted_documents(filter_key, query, paging), self._total(filter_key, query)
             )
         documents, genre_names = page
         items = [_item(raw, genre_names) for raw in documents]
         return Page[MovieListItem](data=items, page=paging.page, page_size=paging.page_size, total=total)
+
+    async def _sorted_documents(self, filter_key: str, query: MovieQuery, paging: PageParams) -> PageDocuments:
+        """The page by the ids it held under the current stamps, or read in order and its ids
+        remembered. A remembered movie that is gone (a write whose new stamp is not stored yet)
+        sends the page back to the ordered read."""
+        assert query.sort is not None
+        (field, direction), _ = query.sort
+        key = f"{filter_key}|{field}:{direction}|{paging.skip}|{paging.limit}"
+        rating_dependent = field == "rating_sort" or _rating_filtered(query)
+        stamp, ids = await self._cache.get_page_ids(key, rating_dependent=rating_dependent)
+        if ids is not None:
+            page, complete = await _documents_by_id([ObjectId(value) for value in ids])
+            if complete:
+                return page
+        page = await self._windowed_documents(filter_key, query, paging)
+        await self._cache.put_page_ids(key, stamp, [str(raw["_id"]) for raw in page[0]])
+        return page
 
     async def _windowed_documents(self, filter_key: str, query: MovieQuery, paging: PageParams) -> PageDocuments:
         """The page, from its remembered window when there is one (``_window``)."""
@@ -139,14 +162,9 @@ class MovieListing:
             await self._cache.put_ranking(filter_key, stamp, ranking)
             cached = len(ranking), ranking[start:stop]
         total, page_values = cached
-        page_ids = [ObjectId(value) for value in page_values]
-        if not page_ids:
-            return ([], {}), total
-        pipeline = [{"$match": {"_id": {"$in": page_ids}}}, {"$project": PAGE_PROJECTION}, *page_name_stages("genres")]
-        documents, names = split_page(await (await _collection().aggregate(pipeline)).to_list(), "genres")
-        found = {raw["_id"]: raw for raw in documents}
         # a movie deleted since is simply absent until the next write replaced the stamp
-        return ([found[oid] for oid in page_ids if oid in found], names), total
+        page, _ = await _documents_by_id([ObjectId(value) for value in page_values])
+        return page, total
 
     @staticmethod
     async def _documents(query: MovieQuery, paging: PageParams) -> PageDocuments:
@@ -169,6 +187,17 @@ class MovieListing:
 
     async def count(self, filters: MovieListFilters) -> int:
         return await self._total(total_cache_key(filters), plan_movie_query(filters))
+
+
+async def _documents_by_id(page_ids: list[ObjectId]) -> tuple[PageDocuments, bool]:
+    """The movies of ``page_ids`` in that order, with their genre names (one aggregation), and
+    whether every one of them was found."""
+    if not page_ids:
+        return ([], {}), True
+    pipeline = [{"$match": {"_id": {"$in": page_ids}}}, {"$project": PAGE_PROJECTION}, *page_name_stages("genres")]
+    documents, names = split_page(await (await _collection().aggregate(pipeline)).to_list(), "genres")
+    found = {raw["_id"]: raw for raw in documents}
+    return ([found[oid] for oid in page_ids if oid in found], names), len(found) == len(page_ids)
 
 
 def _rating_filtered(query: MovieQuery) -> bool:

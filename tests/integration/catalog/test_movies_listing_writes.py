@@ -1,13 +1,16 @@
 """GET /v1/movies after writes: searches, filters, sorts, hot pages, cached totals, remembered
-page windows and cached rankings follow movie edits, deletions and rating aggregates at once."""
+page windows and page ids, and cached rankings follow movie edits, deletions and rating aggregates
+at once."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import httpx
+from bson import ObjectId
 
 from modules.catalog import set_rating_aggregate
+from modules.catalog.documents import Movie
 from tests.integration.accounts import Account
 from tests.integration.catalog.listing_support import all_ids, catalog, list_movies
 from tests.integration.catalog.test_movies_helpers import Catalog, create_movie
@@ -143,3 +146,56 @@ async def test_cached_rankings_follow_writes(
     assert [catalog.title_of(items[0]["id"]) for items in walked[:2]] == ["The Ocean Thriller", "Moana"]
     assert walked[2] == []
     assert (await list_movies(api, member, [*query, ("page", 3)]))["total"] == 2
+
+
+async def test_a_sorted_page_is_read_again_by_its_ids(
+    api: httpx.AsyncClient, member: Account, admin: Account, catalog: Catalog
+) -> None:
+    # the page remembers which movies it held under the stamps: a change written behind the
+    # cache's back (no new stamp) shows in their content at once, not in which movies the page holds
+    params = [("year_from", 1900), ("sort", "title"), ("page", 2), ("page_size", 2)]
+    first = await list_movies(api, member, params)
+    held = [item["id"] for item in first["data"]]
+    assert len(held) == 2
+    await Movie.get_pymongo_collection().update_one(
+        {"_id": ObjectId(held[0])}, {"$set": {"title": "Zz Behind The Cache", "title_key": "zz behind the cache"}}
+    )
+    again = await list_movies(api, member, params)
+    assert [item["id"] for item in again["data"]] == held
+    assert again["data"][0]["title"] == "Zz Behind The Cache"
+    # a write through the API replaces the stamps: the page is read in order again
+    edited = await api.patch(f"/v1/movies/{held[1]}", json={"synopsis": "Edited."}, headers=admin.headers)
+    assert edited.status_code == 200, edited.text
+    everything = await all_ids(api, member, [("year_from", 1900), ("sort", "title")])
+    assert everything[-1] == held[0]
+    assert [item["id"] for item in (await list_movies(api, member, params))["data"]] == everything[2:4]
+
+
+async def test_a_sorted_page_whose_movie_is_gone_is_read_in_order(
+    api: httpx.AsyncClient, member: Account, catalog: Catalog
+) -> None:
+    # a movie deleted while the page's stamps are still current (its write has not replaced them
+    # yet) must not leave a short page: the remembered ids are given up for the ordered read
+    # (not a hot page: those are cached whole until the next write replaces their stamp)
+    params = [("genre", catalog.refs.genres["Animation"]), ("year_from", 1900), ("sort", "-year"), ("page_size", 2)]
+    first = [item["id"] for item in (await list_movies(api, member, params))["data"]]
+    assert len(first) == 2
+    await Movie.get_pymongo_collection().delete_one({"_id": ObjectId(first[0])})
+    after = await list_movies(api, member, params)
+    assert len(after["data"]) == 2
+    assert after["data"][0]["id"] == first[1]
+
+
+async def test_sorted_pages_by_rating_follow_aggregates_alone(
+    api: httpx.AsyncClient, member: Account, catalog: Catalog
+) -> None:
+    # no movie write in between: only the ratings stamp tells the pages ordered or filtered by
+    # rating that their remembered ids are stale (the others keep theirs)
+    by_rating = [("year_from", 1900), ("sort", "-rating"), ("page_size", 2)]
+    rated_by_title = [("min_rating", 1), ("sort", "title"), ("page_size", 2)]
+    await list_movies(api, member, by_rating)
+    await list_movies(api, member, rated_by_title)
+    aladdin = catalog.id_of("aladdin")
+    await set_rating_aggregate(aladdin, 9.9, 1, {"10": 1})
+    assert (await list_movies(api, member, by_rating))["data"][0]["id"] == aladdin
+    assert (await list_movies(api, member, rated_by_title))["data"][0]["id"] == aladdin
