@@ -52,6 +52,34 @@ return {found, redis.call('GET', key)}
 """
 _STAMPED_GET_SHA = hashlib.sha1(_STAMPED_GET.encode(), usedforsecurity=False).hexdigest()  # the script id Redis uses
 
+# One round trip for a value keyed by one or more stamps: ARGV: prefix, stamp namespace, namespace,
+# key, stamp keys... Returns {stamp, raw value or nil}: the stamps joined by '.', each '0' when it
+# is absent, empty or not a JSON string (a write replaces it with a fresh one); with an empty
+# namespace, the stamp alone.
+_STAMPED_READ = """
+local function generation(namespace)
+  local value = redis.call('GET', ARGV[1] .. ':' .. namespace .. ':gen')
+  if not value or value == '' then return '0' end
+  return value
+end
+local stamp_generation = generation(ARGV[2])
+local stamps = {}
+for i = 5, #ARGV do
+  local stamp = '0'
+  local raw = redis.call('GET', ARGV[1] .. ':' .. ARGV[2] .. ':' .. stamp_generation .. ':' .. ARGV[i])
+  if raw then
+    local ok, decoded = pcall(cjson.decode, raw)
+    if ok and type(decoded) == 'string' and decoded ~= '' then stamp = decoded end
+  end
+  stamps[#stamps + 1] = stamp
+end
+local stamp = table.concat(stamps, '.')
+if ARGV[3] == '' then return {stamp, false} end
+local key = ARGV[1] .. ':' .. ARGV[3] .. ':' .. generation(ARGV[3]) .. ':' .. ARGV[4] .. ':' .. stamp
+return {stamp, redis.call('GET', key)}
+"""
+_STAMPED_READ_SHA = hashlib.sha1(_STAMPED_READ.encode(), usedforsecurity=False).hexdigest()
+
 
 def _dumps(value: Any) -> str:
     return json.dumps(value, default=str, separators=(",", ":"), ensure_ascii=False)
@@ -80,6 +108,11 @@ class Cache:
             log.warning("cache_unavailable", op="get", namespace=namespace, error=type(exc).__name__)
             CACHE_EVENTS.labels(namespace, "error").inc()
             return None
+        return self._decoded(namespace, raw)
+
+    @staticmethod
+    def _decoded(namespace: str, raw: Any) -> Any | None:
+        """A stored JSON value decoded (``None`` for a miss or a corrupt value), counted."""
         if raw is None:
             CACHE_EVENTS.labels(namespace, "miss").inc()
             return None
@@ -101,10 +134,7 @@ class Cache:
         """
         try:
             args = (PREFIX, stamp_namespace, stamp_key, namespace, key)
-            try:
-                stamp_found, raw = await self._redis.evalsha(_STAMPED_GET_SHA, 0, *args)
-            except NoScriptError:
-                stamp_found, raw = await self._redis.eval(_STAMPED_GET, 0, *args)
+            stamp_found, raw = await self._script(_STAMPED_GET_SHA, _STAMPED_GET, args)
         except RedisError as exc:
             log.warning("cache_unavailable", op="get", namespace=namespace, error=type(exc).__name__)
             return None
@@ -113,6 +143,41 @@ class Cache:
         CACHE_EVENTS.labels(stamp_namespace, "hit" if stamp_found else "miss").inc()
         CACHE_EVENTS.labels(namespace, "hit").inc()
         return str(raw)
+
+    async def get_stamped(
+        self, stamp_namespace: str, stamp_keys: Sequence[str], namespace: str, key: str
+    ) -> tuple[str, Any | None]:
+        """``(stamp, value)`` in ONE round trip, where ``stamp`` is the values of ``stamp_keys`` in
+        ``stamp_namespace`` joined by ``.`` (each ``"0"`` when absent) and ``value`` what
+        ``set(namespace, f"{key}:{stamp}")`` stored (``None`` on a miss). Store a value read on a
+        miss under the stamp returned: a write that replaced a stamp after this read makes it
+        unreachable. Redis down: ``("0", None)``."""
+        try:
+            args = (PREFIX, stamp_namespace, namespace, key, *stamp_keys)
+            stamp, raw = await self._script(_STAMPED_READ_SHA, _STAMPED_READ, args)
+        except RedisError as exc:
+            log.warning("cache_unavailable", op="get", namespace=namespace, error=type(exc).__name__)
+            CACHE_EVENTS.labels(namespace, "error").inc()
+            return "0", None
+        return str(stamp), self._decoded(namespace, raw)
+
+    async def stamp(self, stamp_namespace: str, stamp_keys: Sequence[str]) -> str:
+        """The stamp :meth:`get_stamped` would key a value by, alone (one round trip)."""
+        try:
+            stamp, _ = await self._script(
+                _STAMPED_READ_SHA, _STAMPED_READ, (PREFIX, stamp_namespace, "", "", *stamp_keys)
+            )
+        except RedisError as exc:
+            log.warning("cache_unavailable", op="get", namespace=stamp_namespace, error=type(exc).__name__)
+            CACHE_EVENTS.labels(stamp_namespace, "error").inc()
+            return "0"
+        return str(stamp)
+
+    async def _script(self, sha: str, source: str, args: Sequence[str]) -> Any:
+        try:
+            return await self._redis.evalsha(sha, 0, *args)
+        except NoScriptError:
+            return await self._redis.eval(source, 0, *args)
 
     async def set(self, namespace: str, key: str, value: Any, ttl: int | None = None) -> None:
         try:

@@ -48,39 +48,30 @@ class MovieCache:
     def __init__(self, cache: Cache) -> None:
         self._cache = cache
 
-    async def _stamp(self, key: str) -> str:
-        value = await self._cache.get(STAMP_NAMESPACE, key)
-        return str(value) if value else "0"
+    async def _stamped(self, namespace: str, key: str, *stamp_keys: str) -> tuple[str, Any | None]:
+        """``(stamp, value stored under it or None)``: one Redis round trip."""
+        return await self._cache.get_stamped(STAMP_NAMESPACE, stamp_keys, namespace, key)
 
     async def get_detail(self, movie_id: str) -> tuple[str, dict[str, Any] | None]:
         """``(stamp, cached detail or None)``; pass the stamp back to :meth:`put_detail`."""
-        stamp = await self._stamp(movie_id)
-        value = await self._cache.get(DETAIL_NAMESPACE, f"{movie_id}:{stamp}")
+        stamp, value = await self._stamped(DETAIL_NAMESPACE, movie_id, movie_id)
         return stamp, value if isinstance(value, dict) else None
 
     async def put_detail(self, movie_id: str, stamp: str, detail: dict[str, Any]) -> None:
         await self._cache.set(DETAIL_NAMESPACE, f"{movie_id}:{stamp}", detail, ttl=DETAIL_TTL_SECONDS)
 
     async def get_page(self, key: str) -> tuple[str, dict[str, Any] | None]:
-        stamp = await self._stamp(LIST_STAMP_KEY)
-        value = await self._cache.get(LIST_NAMESPACE, f"{key}:{stamp}")
+        stamp, value = await self._stamped(LIST_NAMESPACE, key, LIST_STAMP_KEY)
         return stamp, value if isinstance(value, dict) else None
 
     async def put_page(self, key: str, stamp: str, page: dict[str, Any]) -> None:
         await self._cache.set(LIST_NAMESPACE, f"{key}:{stamp}", page, ttl=LIST_TTL_SECONDS)
 
-    async def _members_stamp(self, rating_filtered: bool) -> str:
-        stamp = await self._stamp(MEMBERS_STAMP_KEY)
-        if rating_filtered:
-            stamp = f"{stamp}.{await self._stamp(RATINGS_STAMP_KEY)}"
-        return stamp
-
     async def get_total(self, key: str, *, rating_filtered: bool) -> tuple[str, int | None]:
         """``(stamp, cached total of the filter set ``key`` or None)``: a total is exact while its
         stamp is, since every movie write replaces the members stamp, and every changed rating
         aggregate the ratings stamp (part of the stamp of the totals of rating filters only)."""
-        stamp = await self._members_stamp(rating_filtered)
-        value = await self._cache.get(TOTAL_NAMESPACE, f"{key}:{stamp}")
+        stamp, value = await self._stamped(TOTAL_NAMESPACE, key, *_members_stamps(rating_filtered))
         return stamp, value if isinstance(value, int) and not isinstance(value, bool) else None
 
     async def put_total(self, key: str, stamp: str, total: int) -> None:
@@ -92,7 +83,7 @@ class MovieCache:
         """``(stamp, (length, ids[start:stop]) of a relevance-ranked search, or None)``: a page
         reads its part of the ranking, not the whole. Stamped like a total: relevance depends on
         titles and synopses only, which only movie writes change."""
-        stamp = await self._members_stamp(rating_filtered)
+        stamp = await self._cache.stamp(STAMP_NAMESPACE, _members_stamps(rating_filtered))
         return stamp, await self._cache.get_slice(RANKING_NAMESPACE, f"{key}:{stamp}", start, stop)
 
     async def put_ranking(self, key: str, stamp: str, ids: list[str]) -> None:
@@ -102,8 +93,7 @@ class MovieCache:
         """``(stamp, the ids a sorted page held when it was read under that stamp, or None)``.
         Stamped like a total: which movies a page holds, and in which order, changes only with movie
         writes, and with rating aggregates when the listing filters or sorts by rating."""
-        stamp = await self._members_stamp(rating_dependent)
-        value = await self._cache.get(PAGE_IDS_NAMESPACE, f"{key}:{stamp}")
+        stamp, value = await self._stamped(PAGE_IDS_NAMESPACE, key, *_members_stamps(rating_dependent))
         if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
             return stamp, None
         return stamp, value
@@ -141,6 +131,10 @@ class MovieCache:
 
     async def listing_changed(self) -> None:
         await self._replace(MEMBERS_STAMP_KEY, LIST_STAMP_KEY)
+
+
+def _members_stamps(rating_dependent: bool) -> tuple[str, ...]:
+    return (MEMBERS_STAMP_KEY, RATINGS_STAMP_KEY) if rating_dependent else (MEMBERS_STAMP_KEY,)
 
 
 def movie_cache() -> MovieCache:

@@ -67,8 +67,7 @@ async def people_page(
 
 async def _total(kind: str, key: str, collection: AsyncCollection[dict[str, Any]], query: Mapping[str, Any]) -> int:
     cache = _cache()
-    stamp = str(await cache.get(STAMP_NAMESPACE, kind) or "0")
-    cached = await cache.get(TOTAL_NAMESPACE, f"{kind}|{key}:{stamp}")
+    stamp, cached = await cache.get_stamped(STAMP_NAMESPACE, (kind,), TOTAL_NAMESPACE, f"{kind}|{key}")
     if isinstance(cached, int) and not isinstance(cached, bool):
         return cached
     total = int(await collection.count_documents(dict(query)))
