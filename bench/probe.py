@@ -160,7 +160,7 @@ async def serving(app: Any) -> AsyncIterator[httpx.AsyncClient]:
 async def capture(spec: dict[str, Any]) -> dict[str, Any]:
     """Each target requested twice on an in-process app, its caches emptied first: the MongoDB
     commands (round trips) and Redis commands of the uncached and of the cached request, and the
-    uncached request's commands on ``movies`` themselves (to explain and to replay raw)."""
+    commands on ``movies`` themselves of both (the first to explain, the repeat to replay raw)."""
     recorder = CommandRecorder()
     monitoring.register(recorder)
     from app.factory import create_app
@@ -221,7 +221,6 @@ async def capture(spec: dict[str, Any]) -> dict[str, Any]:
                 results.append({**target, "uncached": uncached, "cached": None})
                 continue
             cached = await measure(target)
-            cached.pop("movie_commands")
             results.append({**target, "uncached": uncached, "cached": cached})
     return {"requests": results}
 
