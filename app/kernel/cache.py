@@ -27,35 +27,11 @@ PREFIX = "marquee:cache"
 # the first element of every list stored by ``set_sequence``: an empty sequence still exists
 _SEQUENCE_HEAD = "\x00sequence"
 
-# One round trip for a value keyed by a stamp (itself a cached JSON string): the two namespace
-# generations, the stamp, then the value. ARGV: prefix, stamp namespace, stamp key, namespace, key.
-# Returns {stamp found (0/1), raw value or nil}; a stamp that is not a JSON string reads as nil
-# value so the caller takes its ordinary path. The keys are derived inside the script, so this
-# needs a single Redis (not a cluster), as the rest of the cache's invalidation scheme does.
-_STAMPED_GET = """
-local function generation(namespace)
-  local value = redis.call('GET', ARGV[1] .. ':' .. namespace .. ':gen')
-  if not value or value == '' then return '0' end
-  return value
-end
-local stamp_raw = redis.call('GET', ARGV[1] .. ':' .. ARGV[2] .. ':' .. generation(ARGV[2]) .. ':' .. ARGV[3])
-local stamp = '0'
-if stamp_raw then
-  local ok, decoded = pcall(cjson.decode, stamp_raw)
-  if not ok or type(decoded) ~= 'string' then return {1, false} end
-  if decoded ~= '' then stamp = decoded end
-end
-local found = 0
-if stamp_raw then found = 1 end
-local key = ARGV[1] .. ':' .. ARGV[4] .. ':' .. generation(ARGV[4]) .. ':' .. ARGV[5] .. ':' .. stamp
-return {found, redis.call('GET', key)}
-"""
-_STAMPED_GET_SHA = hashlib.sha1(_STAMPED_GET.encode(), usedforsecurity=False).hexdigest()  # the script id Redis uses
-
 # One round trip for a value keyed by one or more stamps: ARGV: prefix, stamp namespace, namespace,
 # key, stamp keys... Returns {stamp, raw value or nil}: the stamps joined by '.', each '0' when it
 # is absent, empty or not a JSON string (a write replaces it with a fresh one); with an empty
-# namespace, the stamp alone.
+# namespace, the stamp alone. The keys are derived inside the script, so this needs a single Redis
+# (not a cluster), as the rest of the cache's invalidation scheme does.
 _STAMPED_READ = """
 local function generation(namespace)
   local value = redis.call('GET', ARGV[1] .. ':' .. namespace .. ':gen')
@@ -127,20 +103,19 @@ class Cache:
 
     async def get_stamped_raw(self, stamp_namespace: str, stamp_key: str, namespace: str, key: str) -> str | None:
         """The raw JSON that ``set(namespace, f"{key}:{stamp}")`` stored, where ``stamp`` is
-        ``get(stamp_namespace, stamp_key)`` (``"0"`` when absent), read in ONE round trip.
+        the stamp :meth:`get_stamped` reads (``"0"`` when absent), read in ONE round trip.
 
         ``None`` on a miss or when Redis cannot answer; only a hit is counted in the metrics (a
-        caller falls back to :meth:`get`, which counts its own lookups).
+        caller falls back to :meth:`get_stamped`, which counts its own lookups).
         """
         try:
-            args = (PREFIX, stamp_namespace, stamp_key, namespace, key)
-            stamp_found, raw = await self._script(_STAMPED_GET_SHA, _STAMPED_GET, args)
+            args = (PREFIX, stamp_namespace, namespace, key, stamp_key)
+            _, raw = await self._script(_STAMPED_READ_SHA, _STAMPED_READ, args)
         except RedisError as exc:
             log.warning("cache_unavailable", op="get", namespace=namespace, error=type(exc).__name__)
             return None
         if raw is None:
             return None
-        CACHE_EVENTS.labels(stamp_namespace, "hit" if stamp_found else "miss").inc()
         CACHE_EVENTS.labels(namespace, "hit").inc()
         return str(raw)
 

@@ -1,6 +1,6 @@
 """``Cache.get_stamped_raw`` and ``Cache.get_stamped`` read, in one round trip, exactly what ``get``
-of the stamp(s) and then of the stamped key would: the same keys, generations and "0" for a
-missing stamp."""
+of the stamp(s) and then of the stamped key would: the same keys and generations, and "0" for a
+missing stamp or one that is not a JSON string."""
 
 from __future__ import annotations
 
@@ -34,11 +34,13 @@ async def test_stamped_get_follows_the_stamp_and_generations(api: httpx.AsyncCli
     assert await cache.get_stamped_raw("stamp", "m1", "value", "m1") == '{"v":3}'
 
 
-async def test_a_stamp_that_is_not_a_string_is_a_miss(api: httpx.AsyncClient) -> None:
+async def test_a_stamp_that_is_not_a_string_reads_as_absent(api: httpx.AsyncClient) -> None:
     cache = Cache(runtime.current().redis)
     await cache.set("stamp", "m2", 5)
     await cache.set("value", "m2:5", {"v": 1})
     assert await cache.get_stamped_raw("stamp", "m2", "value", "m2") is None
+    await cache.set("value", "m2:0", {"v": 0})
+    assert await cache.get_stamped_raw("stamp", "m2", "value", "m2") == '{"v":0}'
 
 
 async def test_stamped_read_joins_its_stamps_and_follows_generations(api: httpx.AsyncClient) -> None:
