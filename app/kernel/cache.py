@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import structlog
@@ -173,6 +174,12 @@ class Cache:
                 await pipe.execute()
         except RedisError as exc:
             log.warning("cache_unavailable", op="set", namespace=namespace, error=type(exc).__name__)
+
+    async def replace_stamps(self, stamp_namespace: str, keys: Iterable[str], ttl: int) -> None:
+        """A fresh stamp for each of ``keys``, all in one round trip: every value that
+        :meth:`get_stamped` keyed by the former stamps is unreachable from now on. ``ttl`` must
+        outlive every value keyed by a stamp, so that an expired stamp cannot bring one back."""
+        await self.set_many(stamp_namespace, {key: uuid.uuid4().hex for key in keys}, ttl=ttl)
 
     async def set_sequence(self, namespace: str, key: str, items: Sequence[str], ttl: int | None = None) -> None:
         """Store ``items`` in order as a Redis list, so that :meth:`get_slice` reads a part of it

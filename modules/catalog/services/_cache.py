@@ -13,7 +13,6 @@ resurrect a stale value. With Redis down every read is a miss and the API keeps 
 from __future__ import annotations
 
 import hashlib
-import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -116,7 +115,7 @@ class MovieCache:
 
     async def _replace(self, *keys: str) -> None:
         """New stamps for ``keys``, all in one round trip."""
-        await self._cache.set_many(STAMP_NAMESPACE, {key: uuid.uuid4().hex for key in keys}, ttl=STAMP_TTL_SECONDS)
+        await self._cache.replace_stamps(STAMP_NAMESPACE, keys, ttl=STAMP_TTL_SECONDS)
 
     async def movie_changed(self, movie_id: str) -> None:
         """Call after every write of a movie: its detail, every listing page and total are stale."""

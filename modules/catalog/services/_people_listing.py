@@ -17,7 +17,6 @@ people cost ~170 ms and its count ~120 ms, growing with the collection. So, as f
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import Awaitable, Mapping, Sequence
 from typing import Any
 
@@ -34,7 +33,6 @@ STAMP_NAMESPACE = "people-stamp"
 TOTAL_NAMESPACE = "people-total"
 WINDOW_NAMESPACE = "people-window"
 TOTAL_TTL_SECONDS = 600
-WINDOW_TTL_SECONDS = 3_600
 STAMP_TTL_SECONDS = 86_400  # longer than any total keyed by it
 KINDS = ("directors", "actors")
 
@@ -46,7 +44,7 @@ def _cache() -> Cache:
 async def people_changed(*kinds: str) -> None:
     """Call after people of ``kinds`` (``directors``, ``actors``; default both) were written:
     their cached totals are stale. One Redis round trip."""
-    await _cache().set_many(STAMP_NAMESPACE, {kind: uuid.uuid4().hex for kind in kinds or KINDS}, ttl=STAMP_TTL_SECONDS)
+    await _cache().replace_stamps(STAMP_NAMESPACE, kinds or KINDS, ttl=STAMP_TTL_SECONDS)
 
 
 async def people_page(

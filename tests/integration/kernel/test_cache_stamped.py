@@ -79,3 +79,19 @@ async def test_stamped_read_of_an_unreachable_redis_is_a_miss(api: httpx.AsyncCl
         assert await Cache(down).stamp("stamp", ["a"]) == "0"
     finally:
         await down.aclose()
+
+
+async def test_replaced_stamps_make_their_values_unreachable(api: httpx.AsyncClient) -> None:
+    cache = Cache(runtime.current().redis)
+    await cache.replace_stamps("stamp", ["a", "b"], ttl=120)
+    stamp, _ = await cache.get_stamped("stamp", ["a", "b"], "value", "k")
+    first, second = stamp.split(".")
+    assert first != second and "0" not in (first, second)
+    await cache.set("value", f"k:{stamp}", 1)
+    assert await cache.get_stamped("stamp", ["a", "b"], "value", "k") == (stamp, 1)
+    assert 0 < await runtime.current().redis.ttl(f"{PREFIX}:stamp:0:a") <= 120
+
+    await cache.replace_stamps("stamp", ["b"], ttl=120)
+    replaced, value = await cache.get_stamped("stamp", ["a", "b"], "value", "k")
+    assert value is None
+    assert replaced.split(".")[0] == first and replaced.split(".")[1] != second
