@@ -85,10 +85,14 @@ def goal_detail_vs_bare(cases: list[Case]) -> dict[str, Any]:
     return _goal(">= 50% of bare", f"{worst[0] * 100:.0f}%", worst[0] >= 0.5, worst_case=worst[1])
 
 
-def round_trips(case: Case) -> int:
-    """A request's MongoDB commands, without the amortised ones (at most one a second per process,
+def route_commands(commands: list[str]) -> list[str]:
+    """A request's MongoDB commands without the amortised ones (at most one a second per process,
     whichever request happens to come first: not a cost of the route)."""
-    return sum(1 for command in case["uncached_commands"] if command not in AMORTISED_COMMANDS)
+    return [command for command in commands if command not in AMORTISED_COMMANDS]
+
+
+def round_trips(case: Case) -> int:
+    return len(route_commands(case["uncached_commands"]))
 
 
 def goal_round_trips(cases: list[Case], kind: str, limit: int) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from pymongo import MongoClient
 from bench.capture import Captured, probe
 from bench.cases import PAGES, Catalog, Listing, listings
 from bench.generate import BENCH_PASSWORD
-from bench.goals import AMORTISED_COMMANDS, argon2_parameters
+from bench.goals import argon2_parameters, route_commands
 from bench.harness import Harness
 from bench.load import Spec, run_load
 from bench.stack import ApiServer, Stack, settle, watched
@@ -180,9 +180,7 @@ class HttpCases(Harness):
                     capture = captured.get((listing.name, page))
                     # a page the catalog caches needs no database at all the second time (the
                     # caller's amortised auth-state check is not the route's)
-                    cached = capture is not None and all(
-                        command in AMORTISED_COMMANDS for command in capture["cached"]["mongo_commands"]
-                    )
+                    cached = capture is not None and not route_commands(capture["cached"]["mongo_commands"])
                     for concurrency in concurrencies:
                         if self.wants("list"):
                             self.load_case(
