@@ -22,7 +22,7 @@ from litestar import Litestar
 from app.kernel import runtime
 from app.kernel.embedded import start_mongo, start_redis
 from app.kernel.settings import Settings, get_settings
-from tests.support import Servers, WorkerProcess, start_worker
+from tests.support import Servers, WorkerProcess, asgi_transport, start_worker
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -105,7 +105,7 @@ async def serving(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
     await started.wait()
     if failure:
         raise failure[0]
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    transport = asgi_transport(app=app, raise_app_exceptions=False)
     try:
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver.local") as client:
             yield client
@@ -129,7 +129,7 @@ async def _reset_state() -> None:
 
 
 @pytest.fixture
-async def api(client: httpx.AsyncClient) -> AsyncIterator[httpx.AsyncClient]:
+async def api(client: httpx.AsyncClient) -> httpx.AsyncClient:
     """The HTTP client on a clean database and Redis."""
     await _reset_state()
     client.headers.pop("Authorization", None)

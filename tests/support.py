@@ -8,11 +8,19 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
+
+import httpx
 
 from app.kernel.embedded import EmbeddedServer
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def asgi_transport(app: object, **options: Any) -> httpx.ASGITransport:
+    """httpx's in-process transport for an ASGI app (Litestar's and our middleware's scope types
+    are narrower than the plain ``dict`` httpx's signature names)."""
+    return httpx.ASGITransport(app=cast("Any", app), **options)
 
 
 @dataclass

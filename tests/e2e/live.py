@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
-import redis
+from redis import Redis
 
 from app.devserver import api_command as devserver_api_command
 from app.kernel.embedded import EmbeddedServer, free_port, start_mongo, start_redis
@@ -128,8 +128,8 @@ class LiveStack:
         if self.redis is not None:
             self.redis.stop()
 
-    def redis_client(self) -> redis.Redis:
-        return redis.Redis.from_url(self.redis_url, decode_responses=True, socket_timeout=5)
+    def redis_client(self) -> Redis:
+        return Redis.from_url(self.redis_url, decode_responses=True, socket_timeout=5)
 
     # -- app processes ---------------------------------------------------------------------
     def env(self, **overrides: str) -> dict[str, str]:

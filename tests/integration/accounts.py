@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 
@@ -26,7 +27,7 @@ class Account:
         return {"Authorization": f"Bearer {self.access_token}"}
 
 
-async def login(api: httpx.AsyncClient, username: str, password: str) -> dict[str, str]:
+async def login(api: httpx.AsyncClient, username: str, password: str) -> dict[str, Any]:
     response = await api.post("/v1/auth/login", json={"login": username, "password": password})
     assert response.status_code == 200, response.text
     return dict(response.json())

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterable, Iterator
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable, Iterator
 from contextlib import aclosing
 from datetime import datetime
 from functools import partial
@@ -112,7 +112,7 @@ async def export_rows(
     filters: MovieListFilters,
     batch_size: int = EXPORT_BATCH,
     catalog_size: Callable[[], Awaitable[int]] | None = None,
-) -> AsyncIterator[MovieExportRow]:
+) -> AsyncGenerator[MovieExportRow]:
     """Every matching movie in the listing's order, streamed (a few batches in memory): the next
     batches are read and decoded while the rows of the current one are built and written.
     ``catalog_size`` (the collection's count by default) sizes the year spans of an unfiltered

@@ -3,6 +3,8 @@ window never changes a page (``services._people_listing``)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 import pytest
 
@@ -18,7 +20,7 @@ from tests.integration.catalog.reference_support import create_person
 PEOPLE = ["directors", "actors"]
 
 
-async def names(api: httpx.AsyncClient, member: Account, resource: str, **params: object) -> tuple[list[str], int]:
+async def names(api: httpx.AsyncClient, member: Account, resource: str, **params: Any) -> tuple[list[str], int]:
     response = await api.get(f"/v1/{resource}", params=params, headers=member.headers)
     assert response.status_code == 200, response.text
     body = response.json()

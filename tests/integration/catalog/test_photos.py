@@ -312,7 +312,6 @@ async def test_photo_routes_answer_503_when_object_storage_is_down(
     monkeypatch.setattr(settings, "s3_secret_access_key", "photo-test-secret")
     storage = storage_from_settings(settings)
     assert isinstance(storage, S3Storage)
-    storage.client.meta.config.retries = {"max_attempts": 0}
     response = await upload(api, member, director["id"], JPEG, "image/jpeg")
     assert response.status_code == 503
     assert error_of(response)["code"] == "SERVICE_UNAVAILABLE"

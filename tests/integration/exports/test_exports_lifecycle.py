@@ -144,13 +144,15 @@ async def test_one_sweep_takes_lost_pending_and_stale_running_exports_within_its
     lost = await new_job(member)
     stale = await new_job(other_member)
     assert await builder().claim(stale) is not None
-    zero = {"pending_after": timedelta(0), "running_after": timedelta(0)}
+    zero = timedelta(0)  # every job is overdue
 
     first = EnqueueRecorder()
-    assert (await maintenance(first).sweep(limit=1, **zero)).requeued == 1
+    assert (await maintenance(first).sweep(limit=1, pending_after=zero, running_after=zero)).requeued == 1
     assert first.calls == [(BUILD_TASK, (lost,))]  # pending ones first
     rest = EnqueueRecorder()
-    assert (await maintenance(rest).sweep(**zero)).requeued == 2  # both again (pending for 0 s)
+    assert (
+        await maintenance(rest).sweep(pending_after=zero, running_after=zero)
+    ).requeued == 2  # both again (pending for 0 s)
     assert sorted(call[1][0] for call in rest.calls) == sorted([lost, stale])
     assert (await export_of(api, other_member, stale))["status"] == "pending"
 

@@ -13,7 +13,7 @@ from litestar import Litestar
 from app.kernel.ratelimit import client_ip, parse_networks
 from app.kernel.settings import Settings
 from tests.integration.accounts import Account
-from tests.support import error_of
+from tests.support import asgi_transport, error_of
 
 
 def _app(settings: Settings, **overrides: object) -> Litestar:
@@ -23,7 +23,7 @@ def _app(settings: Settings, **overrides: object) -> Litestar:
 
 
 def _client(app: Litestar, peer: str = "203.0.113.7") -> httpx.AsyncClient:
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False, client=(peer, 40000))
+    transport = asgi_transport(app=app, raise_app_exceptions=False, client=(peer, 40000))
     return httpx.AsyncClient(transport=transport, base_url="http://testserver.local")
 
 

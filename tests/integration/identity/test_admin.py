@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 import pytest
 
@@ -65,7 +67,7 @@ async def test_admin_lists_users_paged_oldest_first(api: httpx.AsyncClient, admi
     ],
 )
 async def test_listing_parameters_are_validated(
-    api: httpx.AsyncClient, admin: Account, params: dict[str, object], field: str
+    api: httpx.AsyncClient, admin: Account, params: dict[str, Any], field: str
 ) -> None:
     response = await api.get("/v1/users", params=params, headers=admin.headers)
     assert response.status_code == 422, response.text

@@ -115,9 +115,7 @@ async def test_forged_tokens_are_401(api: httpx.AsyncClient, member: Account, se
     past = datetime.now(UTC) - timedelta(hours=1)
     header, payload, signature = member.access_token.split(".")
     tampered_payload = payload[:-2] + ("AA" if payload[-2:] != "AA" else "BB")
-    none_token = jwt.encode(
-        jwt.decode(member.access_token, options={"verify_signature": False}), None, algorithm="none"
-    )
+    none_token = jwt.encode(jwt.decode(member.access_token, options={"verify_signature": False}), "", algorithm="none")
     forged = {
         "alg none": none_token,
         "wrong key": _forge(settings, member, __key="x" * 48),

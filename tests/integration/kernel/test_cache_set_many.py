@@ -18,7 +18,7 @@ async def test_every_value_is_stored_under_the_generation_with_its_ttl(api: http
     await cache.set_many("bulk", values, ttl=60)
 
     assert [await cache.get("bulk", key) for key in values] == list(values.values())
-    generation = await redis.get(f"{PREFIX}:bulk:gen") or "0"
+    generation = str(await redis.get(f"{PREFIX}:bulk:gen") or "0")
     assert 0 < await redis.ttl(f"{PREFIX}:bulk:{generation}:k149") <= 60
     await cache.set_many("bulk", {})  # nothing to store: no command
 

@@ -17,7 +17,7 @@ from app.kernel.errors import Unauthenticated
 from app.kernel.modules import ModuleSpec
 from app.kernel.pagination import Page, PageParams, provide_page_params
 from app.kernel.settings import Settings
-from tests.support import error_of
+from tests.support import asgi_transport, error_of
 
 
 class ProbeCreate(BaseModel):
@@ -72,7 +72,7 @@ async def probe(settings: Settings, client: httpx.AsyncClient) -> AsyncIterator[
 
     app = create_app(settings, modules=[PROBE])
     # No lifespan: these routes need no database, and the session runtime stays untouched.
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    transport = asgi_transport(app=app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver.local") as client:
         yield client
 

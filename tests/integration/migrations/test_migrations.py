@@ -37,7 +37,7 @@ def declared_indexes() -> dict[str, dict[str, dict[str, Any]]]:
     declared: dict[str, dict[str, dict[str, Any]]] = {}
     for module in installed_modules():
         for document in module.documents:
-            settings = document.Settings  # type: ignore[attr-defined]
+            settings = document.Settings
             by_name = declared.setdefault(settings.name, {})
             for index in getattr(settings, "indexes", []):
                 spec = dict(index.document)
@@ -69,7 +69,7 @@ def test_declared_indexes_equal_migrated_indexes(settings: Settings, migrated: N
     """The session database was migrated to head: every declared index exists exactly so, and
     the migrations create no index a document does not declare."""
     assert settings.mongodb_url
-    with MongoClient(settings.mongodb_url) as client:
+    with MongoClient[dict[str, Any]](settings.mongodb_url) as client:
         for collection, declared in declared_indexes().items():
             assert database_indexes(client, settings.mongodb_db, collection) == declared, collection
 

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 import redis
@@ -22,6 +22,7 @@ from bson.raw_bson import RawBSONDocument
 from click.testing import CliRunner
 from pymongo import ASCENDING, DESCENDING, IndexModel, MongoClient
 from pymongo.collation import Collation
+from pymongo.collection import Collection
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
@@ -48,12 +49,12 @@ def backup_settings(settings: Settings, tmp_path: Path, monkeypatch: pytest.Monk
     get_settings.cache_clear()
     own = get_settings()
     assert own.mongodb_url
-    with MongoClient(own.mongodb_url) as client:
+    with MongoClient[dict[str, Any]](own.mongodb_url) as client:
         client.drop_database(own.mongodb_db)
     try:
         yield own
     finally:
-        with MongoClient(own.mongodb_url) as client:
+        with MongoClient[dict[str, Any]](own.mongodb_url) as client:
             client.drop_database(own.mongodb_db)
         get_settings.cache_clear()
 
@@ -61,7 +62,7 @@ def backup_settings(settings: Settings, tmp_path: Path, monkeypatch: pytest.Monk
 @pytest.fixture
 def db(backup_settings: Settings) -> Iterator[Database[dict[str, Any]]]:
     assert backup_settings.mongodb_url
-    with MongoClient(backup_settings.mongodb_url, tz_aware=True) as client:
+    with MongoClient[dict[str, Any]](backup_settings.mongodb_url, tz_aware=True) as client:
         yield client[backup_settings.mongodb_db]
 
 
@@ -114,11 +115,11 @@ def _populate(db: Database[dict[str, Any]], data_dir: Path) -> None:
 
 def _snapshot(db: Database[dict[str, Any]]) -> dict[str, Any]:
     """Everything a restore must bring back: documents (decoded and raw bytes), indexes, options."""
-    raw_options = CodecOptions(document_class=RawBSONDocument)
+    raw_options: CodecOptions[RawBSONDocument] = CodecOptions(document_class=RawBSONDocument)
     state: dict[str, Any] = {}
     for info in db.list_collections():
         name = info["name"]
-        raw = db.get_collection(name, codec_options=raw_options)
+        raw = cast("Collection[RawBSONDocument]", db.get_collection(name, codec_options=raw_options))
         state[name] = {
             "documents": list(db[name].find().sort("_id")),
             "raw": [document.raw for document in raw.find().sort("_id")],

@@ -44,7 +44,7 @@ async def cached_page(query: dict[str, Any]) -> dict[str, Any] | None:
     assert key is not None
     stamp, _ = await movie_cache().get_page(key)
     redis = runtime.current().redis
-    generation = await redis.get(f"{PREFIX}:movie-list:gen") or "0"
+    generation = str(await redis.get(f"{PREFIX}:movie-list:gen") or "0")
     raw = await redis.get(f"{PREFIX}:movie-list:{generation}:{key}:{stamp}")
     return None if raw is None else dict(json.loads(raw))
 

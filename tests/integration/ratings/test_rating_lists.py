@@ -7,6 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
+from modules.catalog import get_movie_summaries
 from modules.ratings.services import _ratings
 from tests.integration.accounts import Account, create_account
 from tests.integration.ratings.conftest import MakeMovie, rate
@@ -147,7 +148,7 @@ async def test_user_ratings_resolve_titles_with_one_catalog_call_per_page(
         movie = await make_movie()
         await rate(api, member, movie["id"], 6)
     calls: list[list[str]] = []
-    original = _ratings.get_movie_summaries
+    original = get_movie_summaries
 
     async def counting(movie_ids: list[str]) -> Any:
         calls.append(list(movie_ids))

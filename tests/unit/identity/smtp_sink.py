@@ -48,7 +48,7 @@ class _Handler(socketserver.StreamRequestHandler):
             self._wrap_tls()
             tls = True
         user: str | None = None
-        mail_from, recipients = "", []
+        mail_from, recipients = "", list[str]()
         self._reply("220 sink ESMTP")
         while True:
             raw = self.rfile.readline()

@@ -23,7 +23,7 @@ def test_a_verified_access_token_is_remembered_until_it_expires(monkeypatch: pyt
     assert tokens_codec.decode(issued.token, "access") is first
 
     later = time.time() + 601
-    monkeypatch.setattr(tokens.time, "time", lambda: later)
+    monkeypatch.setattr(time, "time", lambda: later)
     with pytest.raises(InvalidToken):
         tokens_codec.decode(issued.token, "access")
 

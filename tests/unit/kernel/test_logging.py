@@ -16,6 +16,7 @@ import structlog
 
 from app.kernel.logging import configure_logging
 from app.kernel.observability import RequestContextMiddleware
+from tests.support import asgi_transport
 
 
 def production_logging() -> io.StringIO:
@@ -66,7 +67,7 @@ async def inner_app(scope: Any, receive: Any, send: Any) -> None:
 
 
 async def test_a_request_logs_one_json_line_with_its_context(json_log: io.StringIO) -> None:
-    transport = httpx.ASGITransport(app=RequestContextMiddleware(inner_app))
+    transport = asgi_transport(app=RequestContextMiddleware(inner_app))
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
         response = await client.get("/v1/movies/42", headers={"X-Request-ID": "req-abc.1"})
     assert response.headers["X-Request-ID"] == "req-abc.1"
@@ -90,7 +91,7 @@ async def test_an_anonymous_request_gets_a_generated_request_id(json_log: io.Str
         await send({"type": "http.response.start", "status": 404, "headers": []})
         await send({"type": "http.response.body", "body": b""})
 
-    transport = httpx.ASGITransport(app=RequestContextMiddleware(anonymous))
+    transport = asgi_transport(app=RequestContextMiddleware(anonymous))
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
         response = await client.get("/nowhere", headers={"X-Request-ID": "not a valid id!"})
     (line,) = [line for line in lines_of(json_log) if line["event"] == "request"]

@@ -45,11 +45,11 @@ def test_production_reads_the_environment(monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setenv("JWT_SECRET", "short")
     monkeypatch.setenv("SEED_ADMIN_PASSWORD", "a-real-admin-passphrase-1")
     with pytest.raises(ValidationError, match="JWT_SECRET"):
-        Settings(_env_file=None)  # type: ignore[call-arg]
+        Settings(_env_file=None)
 
 
 @pytest.mark.parametrize("env", ["development", "test"])
 def test_other_environments_allow_development_defaults(env: str) -> None:
-    settings = Settings(_env_file=None, app_env=env, jwt_secret=None, seed_admin_password=DEV_ADMIN_PASSWORD)  # type: ignore[arg-type]
+    settings = Settings(_env_file=None, app_env=env, jwt_secret=None, seed_admin_password=DEV_ADMIN_PASSWORD)
     assert settings.seed_admin_password == DEV_ADMIN_PASSWORD
     assert not settings.is_production

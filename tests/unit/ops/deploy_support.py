@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[3]
 DEPLOY = ROOT / "deploy"
 
 
-class ComposeLoader(yaml.SafeLoader):
+class ComposeLoader(yaml.SafeLoader):  # type: ignore[misc]
     """YAML with Compose's merge tags (`!override`, `!reset`) read as plain values."""
 
 
@@ -22,7 +22,7 @@ def _tagged(loader: yaml.SafeLoader, _suffix: str, node: yaml.Node) -> Any:
         return loader.construct_mapping(node, deep=True)
     if isinstance(node, yaml.SequenceNode):
         return loader.construct_sequence(node, deep=True)
-    return loader.construct_scalar(node)  # type: ignore[arg-type]
+    return loader.construct_scalar(node)
 
 
 ComposeLoader.add_multi_constructor("!", _tagged)

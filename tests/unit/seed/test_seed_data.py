@@ -38,7 +38,9 @@ def by_title() -> dict[str, dict[str, Any]]:
 
 
 def members() -> list[dict[str, Any]]:
-    return load("accounts.json")["members"]
+    accounts = load("accounts.json")["members"]
+    assert isinstance(accounts, list)
+    return accounts
 
 
 def test_counts() -> None:
