@@ -58,20 +58,29 @@ def restore_command(directory: Path, drop: bool) -> None:
     """Restore a backup DIRECTORY into the configured database and object storage.
 
     Refuses a database that holds documents unless --drop; verifies the restored counts
-    against the backup's manifest. Then drops Redis's cached copies of database documents
-    (movie details, listing pages and totals, sessions and users), which describe the database
-    as it was before; the token denylist, rate limits and queued tasks stay.
+    against the backup's manifest. Revokes every session the backup holds and voids its unused
+    password-reset tokens (any of them may have been revoked or used since the backup): every
+    user signs in again. Then drops Redis's cached copies of database documents (movie details,
+    listing pages and totals, sessions and users), which describe the database as it was before;
+    the token denylist, rate limits and queued tasks stay.
     """
     settings = get_settings()
     patterns = cached_copy_patterns()
     with running_stack(settings.mongodb_url, settings.redis_url, settings.data_dir) as stack:
         try:
-            manifest = restore_backup(
-                settings, stack.mongodb_url, directory.resolve(), drop=drop, show_progress=sys.stderr.isatty()
+            restored = restore_backup(
+                settings,
+                stack.mongodb_url,
+                directory.resolve(),
+                drop=drop,
+                after_restore=[step for module in installed_modules() for step in module.after_restore],
+                show_progress=sys.stderr.isatty(),
             )
         except BackupError as exc:
             raise click.ClickException(str(exc)) from exc
-        click.echo(f"restored {directory} into database {settings.mongodb_db!r}: {_summary(manifest)}")
+        click.echo(f"restored {directory} into database {settings.mongodb_db!r}: {_summary(restored.manifest)}")
+        for note in restored.notes:
+            click.echo(note)
         try:
             dropped = drop_cached_copies(stack.redis_url, patterns)
         except redis.RedisError as exc:

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import structlog
+from pymongo.errors import PyMongoError
 
 from app.backup._database import (
     BSON_SUFFIX,
     METADATA_SUFFIX,
+    PlainDatabase,
     connect,
     count_dumped_documents,
     document_counts,
@@ -23,6 +27,7 @@ from app.backup._database import (
 )
 from app.backup._manifest import MONGODB_DIR, BackupError, Manifest, collection_file
 from app.backup._storage import back_up_storage, check_storage, restore_storage
+from app.kernel.modules import RestoreStep
 from app.kernel.settings import Settings
 from app.kernel.version import VERSION
 
@@ -92,13 +97,28 @@ def _check_complete(backup: Path, manifest: Manifest) -> None:
     check_storage(backup, manifest.storage)
 
 
+@dataclass(frozen=True)
+class Restored:
+    manifest: Manifest
+    # what each ``after_restore`` step reported
+    notes: list[str]
+
+
 def restore_backup(
-    settings: Settings, mongodb_url: str, backup: Path, *, drop: bool = False, show_progress: bool = False
-) -> Manifest:
-    """Restore ``backup`` into the configured database and storage, then verify the counts.
+    settings: Settings,
+    mongodb_url: str,
+    backup: Path,
+    *,
+    drop: bool = False,
+    after_restore: Sequence[RestoreStep] = (),
+    show_progress: bool = False,
+) -> Restored:
+    """Restore ``backup`` into the configured database and storage, verify the counts, then run
+    the modules' ``after_restore`` steps on the restored database.
 
     The database must hold no document unless ``drop``, which first drops every collection
-    (and empties the object storage) so that the result equals the backup.
+    (and empties the object storage) so that the result equals the backup (but for what the
+    steps change: e.g. the sessions it holds are revoked).
     """
     manifest = Manifest.read(backup)
     _check_complete(backup, manifest)
@@ -136,14 +156,15 @@ def restore_backup(
                 show_progress=show_progress,
             )
         restored = document_counts(db)
-    mismatched = {
-        name: (expected, restored.get(name, 0))
-        for name, expected in manifest.collections.items()
-        if restored.get(name, 0) != expected
-    }
-    if mismatched:
-        details = ", ".join(f"{name}: {found} of {expected}" for name, (expected, found) in mismatched.items())
-        raise BackupError(f"restored counts differ from the manifest ({details})")
+        mismatched = {
+            name: (expected, restored.get(name, 0))
+            for name, expected in manifest.collections.items()
+            if restored.get(name, 0) != expected
+        }
+        if mismatched:
+            details = ", ".join(f"{name}: {found} of {expected}" for name, (expected, found) in mismatched.items())
+            raise BackupError(f"restored counts differ from the manifest ({details})")
+        notes = _run_steps(db, after_restore)
     files = restore_storage(settings, backup, drop=drop)
     log.info(
         "backup_restored",
@@ -152,4 +173,17 @@ def restore_backup(
         documents=sum(restored.values()),
         storage_files=files,
     )
-    return manifest
+    return Restored(manifest, notes)
+
+
+def _run_steps(db: PlainDatabase, steps: Sequence[RestoreStep]) -> list[str]:
+    notes = []
+    for step in steps:
+        try:
+            notes.append(step(db))
+        except PyMongoError as exc:
+            raise BackupError(
+                f"the database is restored, but {step.__module__}.{step.__name__} failed ({exc}): "
+                "run the restore again (with --drop) before serving it"
+            ) from exc
+    return notes

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import click
 from beanie import Document
 from litestar.types import ControllerRouterHandler, Guard, Middleware
+from pymongo.database import Database
 
 from app.kernel.events import Listener
+
+# run by ``marquee restore`` on the restored database (its counts verified, before anything serves
+# it); returns a line for the operator
+RestoreStep = Callable[[Database[dict[str, Any]]], str]
 
 
 @dataclass(frozen=True)
@@ -29,3 +34,5 @@ class ModuleSpec:
     # Redis key patterns (glob) of values copied from the module's MongoDB documents, beyond the
     # kernel cache's (``app.kernel.cache.PREFIX``): a restore that replaced the database drops them
     redis_copies: Sequence[str] = ()
+    # what a restore must change in the restored documents (e.g. void credentials revoked since)
+    after_restore: Sequence[RestoreStep] = ()

@@ -24,8 +24,9 @@ from pymongo import ASCENDING, DESCENDING, IndexModel, MongoClient
 from pymongo.collation import Collation
 from pymongo.collection import Collection
 from pymongo.database import Database
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import DuplicateKeyError, OperationFailure
 
+from app.backup import BackupError, restore_backup
 from app.cli import cli
 from app.kernel.cache import PREFIX, Cache
 from app.kernel.embedded import free_port
@@ -356,3 +357,18 @@ def test_restore_tells_when_redis_copies_could_not_be_dropped(
     assert "the database is restored, but Redis's cached copies could not be dropped" in result.output
     assert f"{PREFIX}:*" in result.output
     assert db.movies.count_documents({"title": "Alien"}) == 1
+
+
+def test_a_failed_after_restore_step_tells_the_operator_to_restore_again(
+    backup_settings: Settings, db: Database[dict[str, Any]], tmp_path: Path
+) -> None:
+    db.movies.insert_one({"title": "Alien"})
+    output = tmp_path / "backup-step"
+    assert _run("backup", "--output", str(output)).exit_code == 0
+    assert backup_settings.mongodb_url
+
+    def revoke(_: Database[dict[str, Any]]) -> str:
+        raise OperationFailure("not authorized")
+
+    with pytest.raises(BackupError, match=r"restored, but .*revoke failed \(not authorized\): run the restore again"):
+        restore_backup(backup_settings, backup_settings.mongodb_url, output, drop=True, after_restore=[revoke])
