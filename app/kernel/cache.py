@@ -10,11 +10,13 @@ client as it is (see :meth:`Cache.get_stamped_raw`).
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
+import time
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from typing import Any, TypeVar
 
 import structlog
 from prometheus_client import Counter
@@ -56,6 +58,17 @@ local key = ARGV[1] .. ':' .. ARGV[3] .. ':' .. generation(ARGV[3]) .. ':' .. AR
 return {stamp, redis.call('GET', key)}
 """
 _STAMPED_READ_SHA = hashlib.sha1(_STAMPED_READ.encode(), usedforsecurity=False).hexdigest()
+
+# a lease is released only by the caller that holds it (an expired one may be another's by then)
+_RELEASE = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0"
+_RELEASE_SHA = hashlib.sha1(_RELEASE.encode(), usedforsecurity=False).hexdigest()
+# how long one computation may hold its lease (the longest a waiter waits for it), and the waiters'
+# first and longest pause between two looks at the result
+FLIGHT_LEASE_SECONDS = 30.0
+FLIGHT_FIRST_POLL_SECONDS = 0.01
+FLIGHT_LONGEST_POLL_SECONDS = 0.1
+
+T = TypeVar("T")
 
 
 def _dumps(value: Any) -> str:
@@ -149,11 +162,64 @@ class Cache:
             return "0"
         return str(stamp)
 
-    async def _script(self, sha: str, source: str, args: Sequence[str]) -> Any:
+    async def _script(self, sha: str, source: str, args: Sequence[str], keys: Sequence[str] = ()) -> Any:
         try:
-            return await self._redis.evalsha(sha, 0, *args)
+            return await self._redis.evalsha(sha, len(keys), *keys, *args)
         except NoScriptError:
-            return await self._redis.eval(source, 0, *args)
+            return await self._redis.eval(source, len(keys), *keys, *args)
+
+    async def single_flight(
+        self,
+        namespace: str,
+        key: str,
+        compute: Callable[[], Awaitable[T]],
+        stored: Callable[[], Awaitable[T | None]],
+        *,
+        lease_seconds: float = FLIGHT_LEASE_SECONDS,
+    ) -> T:
+        """``compute()``, run by one caller at a time for ``key`` across every process: the others
+        wait for what it stores rather than all asking the database the same (a burst of requests
+        for one page right after a write replaced its stamp would each read it).
+
+        ``compute`` reads and stores the value; ``stored`` reads it from the cache (``None`` while it
+        is not there). The first caller takes a lease (``lease_seconds`` at most) and computes; a
+        waiter looks at ``stored()`` at growing intervals and computes itself once the lease is gone
+        with nothing stored (the holder failed, or stored under a stamp replaced meanwhile) or has
+        outlived ``lease_seconds``. Redis down: every caller computes."""
+        lease = f"{PREFIX}:{namespace}:flight:{key}"
+        token = uuid.uuid4().hex
+        try:
+            leased = await self._redis.set(lease, token, nx=True, px=int(lease_seconds * 1000))
+        except RedisError as exc:
+            log.warning("cache_unavailable", op="lease", namespace=namespace, error=type(exc).__name__)
+            return await compute()
+        if leased:
+            try:
+                return await compute()
+            finally:
+                await self._release(namespace, lease, token)
+        deadline = time.monotonic() + lease_seconds
+        pause = FLIGHT_FIRST_POLL_SECONDS
+        while True:
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, FLIGHT_LONGEST_POLL_SECONDS)
+            try:
+                held = bool(await self._redis.exists(lease))
+            except RedisError:
+                held = False
+            # looked at after the lease: a holder stores before it releases
+            value = await stored()
+            if value is not None:
+                return value
+            if not held or time.monotonic() >= deadline:
+                return await compute()
+
+    async def _release(self, namespace: str, lease: str, token: str) -> None:
+        try:
+            await self._script(_RELEASE_SHA, _RELEASE, (token,), keys=(lease,))
+        except RedisError as exc:
+            # the lease expires by itself; meanwhile the waiters keep looking for the value
+            log.warning("cache_unavailable", op="release", namespace=namespace, error=type(exc).__name__)
 
     async def set(self, namespace: str, key: str, value: Any, ttl: int | None = None) -> None:
         try:

@@ -26,7 +26,14 @@ from bson import ObjectId
 from app.kernel.pagination import Page, PageParams
 from modules.catalog.documents import Movie, RatingAggregate
 from modules.catalog.schemas import GenreRef, MovieListFilters, MovieListItem
-from modules.catalog.services._cache import MovieCache, filter_key
+from modules.catalog.services._cache import (
+    LIST_NAMESPACE,
+    PAGE_IDS_NAMESPACE,
+    RANKING_NAMESPACE,
+    TOTAL_NAMESPACE,
+    MovieCache,
+    filter_key,
+)
 from modules.catalog.services._lookup import page_name_stages, split_page
 from modules.catalog.services._movies import rating_read
 from modules.catalog.services._query import (
@@ -96,9 +103,17 @@ class MovieListing:
         stamp, cached = await self._cache.get_page(key)
         if cached is not None:
             return Page[MovieListItem].model_validate(cached)
-        page = await self._read_page(filters, paging)
-        await self._cache.put_page(key, stamp, page.model_dump(mode="json"))
-        return page
+
+        async def read() -> Page[MovieListItem]:
+            page = await self._read_page(filters, paging)
+            await self._cache.put_page(key, stamp, page.model_dump(mode="json"))
+            return page
+
+        async def stored() -> Page[MovieListItem] | None:
+            _, cached = await self._cache.get_page(key)
+            return None if cached is None else Page[MovieListItem].model_validate(cached)
+
+        return await self._cache.backend.single_flight(LIST_NAMESPACE, f"{key}:{stamp}", read, stored)
 
     async def _read_page(self, filters: MovieListFilters, paging: PageParams) -> Page[MovieListItem]:
         query = plan_movie_query(filters)
@@ -122,13 +137,20 @@ class MovieListing:
         key = f"{filter_key}|{field}:{direction}|{paging.skip}|{paging.limit}"
         rating_dependent = field == "rating_sort" or _rating_filtered(query)
         stamp, ids = await self._cache.get_page_ids(key, rating_dependent=rating_dependent)
-        if ids is not None:
-            page, complete = await _documents_by_id([ObjectId(value) for value in ids])
-            if complete:
-                return page
-        page = await self._windowed_documents(filter_key, query, paging)
-        await self._cache.put_page_ids(key, stamp, [str(raw["_id"]) for raw in page[0]])
-        return page
+        page = await _complete_by_id(ids)
+        if page is not None:
+            return page
+
+        async def read() -> PageDocuments:
+            page = await self._windowed_documents(filter_key, query, paging)
+            await self._cache.put_page_ids(key, stamp, [str(raw["_id"]) for raw in page[0]])
+            return page
+
+        async def remembered() -> PageDocuments | None:
+            _, ids = await self._cache.get_page_ids(key, rating_dependent=rating_dependent)
+            return await _complete_by_id(ids)
+
+        return await self._cache.backend.single_flight(PAGE_IDS_NAMESPACE, f"{key}:{stamp}", read, remembered)
 
     async def _windowed_documents(self, filter_key: str, query: MovieQuery, paging: PageParams) -> PageDocuments:
         """The page, from its remembered window when there is one (``_window``)."""
@@ -151,16 +173,27 @@ class MovieListing:
         computed once per members stamp and cached as a Redis list; a page then reads its slice of
         the list (and the length, its total) and looks up its ids."""
         start, stop = paging.skip, paging.skip + paging.limit
+        rating_filtered = _rating_filtered(query)
         stamp, cached = await self._cache.get_ranking(
-            filter_key, rating_filtered=_rating_filtered(query), start=start, stop=stop
+            filter_key, rating_filtered=rating_filtered, start=start, stop=stop
         )
-        if cached is None:
+
+        async def rank() -> tuple[int, list[str]]:
             pipeline = listing_pipeline(query, {"_id": 1})
             # the whole ranking in the first batch: one round trip (ids are small)
             cursor = await _collection().aggregate(pipeline, batchSize=RANKING_BATCH_SIZE)
             ranking = [str(raw["_id"]) for raw in await cursor.to_list()]
             await self._cache.put_ranking(filter_key, stamp, ranking)
-            cached = len(ranking), ranking[start:stop]
+            return len(ranking), ranking[start:stop]
+
+        async def stored() -> tuple[int, list[str]] | None:
+            _, found = await self._cache.get_ranking(
+                filter_key, rating_filtered=rating_filtered, start=start, stop=stop
+            )
+            return found
+
+        if cached is None:
+            cached = await self._cache.backend.single_flight(RANKING_NAMESPACE, f"{filter_key}:{stamp}", rank, stored)
         total, page_values = cached
         # a movie deleted since is simply absent until the next write replaced the stamp
         page, _ = await _documents_by_id([ObjectId(value) for value in page_values])
@@ -178,15 +211,31 @@ class MovieListing:
 
     async def _total(self, key: str, query: MovieQuery) -> int:
         """The exact total, from the cache while no write has replaced its stamp."""
-        stamp, cached = await self._cache.get_total(key, rating_filtered=_rating_filtered(query))
+        rating_filtered = _rating_filtered(query)
+        stamp, cached = await self._cache.get_total(key, rating_filtered=rating_filtered)
         if cached is not None:
             return cached
-        total = await count_matching(query)
-        await self._cache.put_total(key, stamp, total)
-        return total
+
+        async def count() -> int:
+            total = await count_matching(query)
+            await self._cache.put_total(key, stamp, total)
+            return total
+
+        async def stored() -> int | None:
+            return (await self._cache.get_total(key, rating_filtered=rating_filtered))[1]
+
+        return await self._cache.backend.single_flight(TOTAL_NAMESPACE, f"{key}:{stamp}", count, stored)
 
     async def count(self, filters: MovieListFilters) -> int:
         return await self._total(total_cache_key(filters), plan_movie_query(filters))
+
+
+async def _complete_by_id(ids: list[str] | None) -> PageDocuments | None:
+    """The page of the remembered ``ids``, or None when there are none or one of them is gone."""
+    if ids is None:
+        return None
+    page, complete = await _documents_by_id([ObjectId(value) for value in ids])
+    return page if complete else None
 
 
 async def _documents_by_id(page_ids: list[ObjectId]) -> tuple[PageDocuments, bool]:
