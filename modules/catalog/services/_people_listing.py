@@ -6,7 +6,8 @@ people cost ~170 ms and its count ~120 ms, growing with the collection. So, as f
 
 - **Totals** are cached in Redis per kind and filter under a *stamp* that every person write of
   that kind replaces after it reached MongoDB (a reader takes the stamp before it counts, so a
-  count that raced a write is stored under a stamp nobody asks for any more).
+  count that raced a write is stored under a stamp nobody asks for any more); on a miss one
+  request counts while the others wait for what it stores.
 - **Keyset windows**: after a full page, the ``name_key`` of its last person (rank
   ``skip + limit``) is remembered per kind, filter and rank. The next read of that page adds
   ``name_key`` at most that value: a prefix of the list's order (name, then id), so if it still
@@ -64,13 +65,27 @@ async def people_page(
 
 
 async def _total(kind: str, key: str, collection: AsyncCollection[dict[str, Any]], query: Mapping[str, Any]) -> int:
+    """The exact total, from the cache while no write replaced the kind's stamp; on a miss one
+    request counts (``Cache.single_flight``) and the others wait for what it stores."""
     cache = _cache()
-    stamp, cached = await cache.get_stamped(STAMP_NAMESPACE, (kind,), TOTAL_NAMESPACE, f"{kind}|{key}")
-    if isinstance(cached, int) and not isinstance(cached, bool):
+
+    async def stamped() -> tuple[str, int | None]:
+        stamp, cached = await cache.get_stamped(STAMP_NAMESPACE, (kind,), TOTAL_NAMESPACE, f"{kind}|{key}")
+        return stamp, cached if isinstance(cached, int) and not isinstance(cached, bool) else None
+
+    stamp, cached = await stamped()
+    if cached is not None:
         return cached
-    total = int(await collection.count_documents(dict(query)))
-    await cache.set(TOTAL_NAMESPACE, f"{kind}|{key}:{stamp}", total, ttl=TOTAL_TTL_SECONDS)
-    return total
+
+    async def count() -> int:
+        total = int(await collection.count_documents(dict(query)))
+        await cache.set(TOTAL_NAMESPACE, f"{kind}|{key}:{stamp}", total, ttl=TOTAL_TTL_SECONDS)
+        return total
+
+    async def stored() -> int | None:
+        return (await stamped())[1]
+
+    return await cache.single_flight(TOTAL_NAMESPACE, f"{kind}|{key}:{stamp}", count, stored)
 
 
 async def _windowed(

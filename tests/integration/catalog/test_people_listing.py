@@ -3,10 +3,12 @@ window never changes a page (``services._people_listing``)."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import httpx
 import pytest
+from pymongo.asynchronous.collection import AsyncCollection
 
 from app.kernel import runtime
 from app.kernel.cache import Cache
@@ -39,6 +41,26 @@ async def test_a_cached_total_counts_the_people_created_since(
     assert (await names(api, member, resource, **params))[1] == 2  # from the cache
     await create_person(api, member, resource, "Marco Bellocchio")
     assert await names(api, member, resource, **params) == (["Marco Bellocchio", "Mario Bava", "Marta Meszaros"], 3)
+
+
+@pytest.mark.parametrize("resource", PEOPLE)
+async def test_a_burst_of_first_reads_counts_once(
+    api: httpx.AsyncClient, member: Account, resource: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("Agnes Varda", "Jacques Demy"):
+        await create_person(api, member, resource, name)
+    counted: list[str] = []
+    original = AsyncCollection.count_documents
+
+    async def slow_count(self: AsyncCollection[Any], *args: Any, **kwargs: Any) -> int:
+        counted.append(self.name)
+        await asyncio.sleep(0.3)  # the burst arrives while the first request counts
+        return await original(self, *args, **kwargs)
+
+    monkeypatch.setattr(AsyncCollection, "count_documents", slow_count)
+    answers = await asyncio.gather(*(names(api, member, resource) for _ in range(6)))
+    assert answers == [(["Agnes Varda", "Jacques Demy"], 2)] * 6
+    assert counted == [resource]
 
 
 @pytest.mark.parametrize("resource", PEOPLE)
