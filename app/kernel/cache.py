@@ -26,6 +26,13 @@ from redis.exceptions import NoScriptError, RedisError
 log = structlog.get_logger("marquee.cache")
 
 CACHE_EVENTS = Counter("marquee_cache_requests_total", "Cache lookups by namespace and result", ["namespace", "result"])
+# ``single_flight`` outcomes: ``computed`` under the lease, ``shared`` (waited and got what the holder
+# stored), ``fallback`` (computed without the lease: Redis down, or the holder failed or was too slow)
+CACHE_FLIGHTS = Counter(
+    "marquee_cache_flights_total",
+    "Computations of missing cache values by namespace and outcome",
+    ["namespace", "result"],
+)
 PREFIX = "marquee:cache"
 # the first element of every list stored by ``set_sequence``: an empty sequence still exists
 _SEQUENCE_HEAD = "\x00sequence"
@@ -192,8 +199,10 @@ class Cache:
             leased = await self._redis.set(lease, token, nx=True, px=int(lease_seconds * 1000))
         except RedisError as exc:
             log.warning("cache_unavailable", op="lease", namespace=namespace, error=type(exc).__name__)
+            CACHE_FLIGHTS.labels(namespace, "fallback").inc()
             return await compute()
         if leased:
+            CACHE_FLIGHTS.labels(namespace, "computed").inc()
             try:
                 return await compute()
             finally:
@@ -210,8 +219,10 @@ class Cache:
             # looked at after the lease: a holder stores before it releases
             value = await stored()
             if value is not None:
+                CACHE_FLIGHTS.labels(namespace, "shared").inc()
                 return value
             if not held or time.monotonic() >= deadline:
+                CACHE_FLIGHTS.labels(namespace, "fallback").inc()
                 return await compute()
 
     async def _release(self, namespace: str, lease: str, token: str) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
+from prometheus_client import REGISTRY
 
 from app.kernel import runtime
 from app.kernel.cache import PREFIX, Cache
@@ -46,13 +47,24 @@ async def gather_flights(cache: Cache, count: int, compute: Any, stored: Any, **
     return await asyncio.wait_for(asyncio.gather(*(flight() for flight in flights), return_exceptions=True), timeout=10)
 
 
+def flights() -> dict[str, float]:
+    return {
+        result: REGISTRY.get_sample_value("marquee_cache_flights_total", {"namespace": "flight-test", "result": result})
+        or 0.0
+        for result in ("computed", "shared", "fallback")
+    }
+
+
 async def test_one_caller_computes_and_the_others_get_what_it_stored(api: httpx.AsyncClient) -> None:
     cache = Cache(runtime.current().redis)
     calls, compute, stored = value_source(cache)
+    before = flights()
     results = await gather_flights(cache, 6, compute, stored)
     assert calls == [1]
     assert results == [{"n": 1}] * 6
     assert await runtime.current().redis.exists(LEASE) == 0  # released
+    after = flights()
+    assert {result: after[result] - before[result] for result in after} == {"computed": 1, "shared": 5, "fallback": 0}
 
 
 async def test_after_a_failed_holder_the_waiters_compute_themselves(api: httpx.AsyncClient) -> None:
@@ -70,8 +82,10 @@ async def test_a_lease_nobody_releases_delays_a_caller_only_until_it_expires(api
     cache = Cache(redis)
     calls, compute, stored = value_source(cache, seconds=0)
     await redis.set(LEASE, "a-crashed-holder", px=300)
+    fallbacks = flights()["fallback"]
     assert await gather_flights(cache, 1, compute, stored) == [{"n": 1}]
     assert calls == [1]
+    assert flights()["fallback"] == fallbacks + 1
 
 
 async def test_a_holder_slower_than_its_lease_leaves_the_waiter_to_compute(api: httpx.AsyncClient) -> None:
