@@ -2,6 +2,7 @@
 
 from modules.catalog.documents._movie import (
     STALE_UNRATED_RATING_FILTER,
+    UNSORTABLE_RATING_FILTER,
     CastMember,
     CreatorSnapshot,
     Movie,
@@ -12,6 +13,7 @@ from modules.catalog.documents._reference import Actor, Country, Director, Genre
 
 __all__ = [
     "STALE_UNRATED_RATING_FILTER",
+    "UNSORTABLE_RATING_FILTER",
     "Actor",
     "CastMember",
     "Country",

@@ -38,6 +38,12 @@ STALE_UNRATED_RATING_FILTER: dict[str, Any] = {
     ],
 }
 
+# a movie without a numeric sort key: missing or null, or NaN (no writer stores one either: the
+# Movie model defaults it to -1). Every listing by rating and every rating filter skips such a
+# movie. The ``movies_rating`` index answers it with two point bounds (null, NaN), so the
+# reconcile finds them without a scan.
+UNSORTABLE_RATING_FILTER: dict[str, Any] = {"rating_sort": {"$in": [None, float("nan")]}}
+
 
 class CastMember(BaseModel):
     actor_id: PydanticObjectId

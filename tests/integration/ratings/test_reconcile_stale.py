@@ -16,7 +16,7 @@ from bson import ObjectId
 from celery import current_app
 
 from modules.catalog import iter_stale_unrated_movie_ids
-from modules.catalog.documents import STALE_UNRATED_RATING_FILTER, Movie
+from modules.catalog.documents import STALE_UNRATED_RATING_FILTER, UNSORTABLE_RATING_FILTER, Movie
 from modules.ratings.documents import Rating
 from tests.integration.accounts import Account
 from tests.integration.catalog.test_movies_explain import index_scans
@@ -140,3 +140,36 @@ async def test_an_aggregate_that_counts_no_ratings_but_is_not_empty_is_reset(
     assert await stale_unrated_movie_ids() == set()
     again = await reconcile()
     assert again["movies_reset"] == 0, again
+
+
+async def test_a_movie_without_a_numeric_sort_key_is_reset(
+    api: httpx.AsyncClient, worker: WorkerProcess, member: Account, make_movie: MakeMovie
+) -> None:
+    missing, null, nan, rated = [await make_movie() for _ in range(4)]
+    collection = Movie.get_pymongo_collection()
+    await collection.update_one({"_id": ObjectId(missing["id"])}, {"$unset": {"rating_sort": ""}})
+    await collection.update_one({"_id": ObjectId(null["id"])}, {"$set": {"rating_sort": None}})
+    await collection.update_one({"_id": ObjectId(nan["id"])}, {"$set": {"rating_sort": float("nan")}})
+    await rate(api, member, rated["id"], 6)
+    await wait_for_rating(api, member, rated["id"], lambda r: r["count"] == 1)
+    # a listing by rating leaves them out: they have no sort key
+    listed = await api.get("/v1/movies", params={"sort": "-rating", "page_size": 100}, headers=member.headers)
+    assert {item["id"] for item in listed.json()["data"]} == {rated["id"]}
+    assert await stale_unrated_movie_ids() == {missing["id"], null["id"], nan["id"]}
+
+    report = await reconcile()
+
+    assert report["movies_reset"] == 3, report
+    for movie in (missing, null, nan):
+        assert (await stored_movie(movie["id"]))["rating_sort"] == -1.0
+        assert await movie_rating(api, member, movie["id"]) == EMPTY
+    listed = await api.get("/v1/movies", params={"sort": "-rating", "page_size": 100}, headers=member.headers)
+    ids = [item["id"] for item in listed.json()["data"]]
+    assert ids[0] == rated["id"]
+    assert set(ids) == {movie["id"] for movie in (missing, null, nan, rated)}
+    assert await stale_unrated_movie_ids() == set()
+
+
+async def test_the_unsortable_walk_reads_two_points_of_the_rating_index(api: httpx.AsyncClient) -> None:
+    cursor = Movie.get_pymongo_collection().find(UNSORTABLE_RATING_FILTER, {"_id": 1})
+    assert index_scans(await cursor.explain()) == [("IXSCAN", "movies_rating")]
