@@ -225,6 +225,26 @@ class Cache:
                 CACHE_FLIGHTS.labels(namespace, "fallback").inc()
                 return await compute()
 
+    async def read_through(
+        self,
+        namespace: str,
+        key: str,
+        lookup: Callable[[], Awaitable[tuple[str, T | None]]],
+        compute: Callable[[str], Awaitable[T]],
+    ) -> T:
+        """The value ``lookup()`` finds under its stamp (``(stamp, value or None)``, e.g. from
+        :meth:`get_stamped`), or else ``compute(stamp)``, which reads it and stores it under that
+        stamp, run by one caller at a time (:meth:`single_flight` on ``key`` and the stamp): the
+        others wait until ``lookup()`` finds it."""
+        stamp, value = await lookup()
+        if value is not None:
+            return value
+
+        async def stored() -> T | None:
+            return (await lookup())[1]
+
+        return await self.single_flight(namespace, f"{key}:{stamp}", lambda: compute(stamp), stored)
+
     async def _release(self, namespace: str, lease: str, token: str) -> None:
         try:
             await self._script(_RELEASE_SHA, _RELEASE, (token,), keys=(lease,))

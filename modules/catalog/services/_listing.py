@@ -100,20 +100,17 @@ class MovieListing:
         key = page_cache_key(filters, paging)
         if key is None:
             return await self._read_page(filters, paging)
-        stamp, cached = await self._cache.get_page(key)
-        if cached is not None:
-            return Page[MovieListItem].model_validate(cached)
 
-        async def read() -> Page[MovieListItem]:
+        async def cached() -> tuple[str, Page[MovieListItem] | None]:
+            stamp, value = await self._cache.get_page(key)
+            return stamp, None if value is None else Page[MovieListItem].model_validate(value)
+
+        async def read(stamp: str) -> Page[MovieListItem]:
             page = await self._read_page(filters, paging)
             await self._cache.put_page(key, stamp, page.model_dump(mode="json"))
             return page
 
-        async def stored() -> Page[MovieListItem] | None:
-            _, cached = await self._cache.get_page(key)
-            return None if cached is None else Page[MovieListItem].model_validate(cached)
-
-        return await self._cache.backend.single_flight(LIST_NAMESPACE, f"{key}:{stamp}", read, stored)
+        return await self._cache.backend.read_through(LIST_NAMESPACE, key, cached, read)
 
     async def _read_page(self, filters: MovieListFilters, paging: PageParams) -> Page[MovieListItem]:
         query = plan_movie_query(filters)
@@ -136,21 +133,17 @@ class MovieListing:
         (field, direction), _ = query.sort
         key = f"{filter_key}|{field}:{direction}|{paging.skip}|{paging.limit}"
         rating_dependent = field == "rating_sort" or _rating_filtered(query)
-        stamp, ids = await self._cache.get_page_ids(key, rating_dependent=rating_dependent)
-        page = await _complete_by_id(ids)
-        if page is not None:
-            return page
 
-        async def read() -> PageDocuments:
+        async def remembered() -> tuple[str, PageDocuments | None]:
+            stamp, ids = await self._cache.get_page_ids(key, rating_dependent=rating_dependent)
+            return stamp, await _complete_by_id(ids)
+
+        async def read(stamp: str) -> PageDocuments:
             page = await self._windowed_documents(filter_key, query, paging)
             await self._cache.put_page_ids(key, stamp, [str(raw["_id"]) for raw in page[0]])
             return page
 
-        async def remembered() -> PageDocuments | None:
-            _, ids = await self._cache.get_page_ids(key, rating_dependent=rating_dependent)
-            return await _complete_by_id(ids)
-
-        return await self._cache.backend.single_flight(PAGE_IDS_NAMESPACE, f"{key}:{stamp}", read, remembered)
+        return await self._cache.backend.read_through(PAGE_IDS_NAMESPACE, key, remembered, read)
 
     async def _windowed_documents(self, filter_key: str, query: MovieQuery, paging: PageParams) -> PageDocuments:
         """The page, from its remembered window when there is one (``_window``)."""
@@ -174,11 +167,11 @@ class MovieListing:
         the list (and the length, its total) and looks up its ids."""
         start, stop = paging.skip, paging.skip + paging.limit
         rating_filtered = _rating_filtered(query)
-        stamp, cached = await self._cache.get_ranking(
-            filter_key, rating_filtered=rating_filtered, start=start, stop=stop
-        )
 
-        async def rank() -> tuple[int, list[str]]:
+        async def cached() -> tuple[str, tuple[int, list[str]] | None]:
+            return await self._cache.get_ranking(filter_key, rating_filtered=rating_filtered, start=start, stop=stop)
+
+        async def rank(stamp: str) -> tuple[int, list[str]]:
             pipeline = listing_pipeline(query, {"_id": 1})
             # the whole ranking in the first batch: one round trip (ids are small)
             cursor = await _collection().aggregate(pipeline, batchSize=RANKING_BATCH_SIZE)
@@ -186,15 +179,7 @@ class MovieListing:
             await self._cache.put_ranking(filter_key, stamp, ranking)
             return len(ranking), ranking[start:stop]
 
-        async def stored() -> tuple[int, list[str]] | None:
-            _, found = await self._cache.get_ranking(
-                filter_key, rating_filtered=rating_filtered, start=start, stop=stop
-            )
-            return found
-
-        if cached is None:
-            cached = await self._cache.backend.single_flight(RANKING_NAMESPACE, f"{filter_key}:{stamp}", rank, stored)
-        total, page_values = cached
+        total, page_values = await self._cache.backend.read_through(RANKING_NAMESPACE, filter_key, cached, rank)
         # a movie deleted since is simply absent until the next write replaced the stamp
         page, _ = await _documents_by_id([ObjectId(value) for value in page_values])
         return page, total
@@ -212,19 +197,16 @@ class MovieListing:
     async def _total(self, key: str, query: MovieQuery) -> int:
         """The exact total, from the cache while no write has replaced its stamp."""
         rating_filtered = _rating_filtered(query)
-        stamp, cached = await self._cache.get_total(key, rating_filtered=rating_filtered)
-        if cached is not None:
-            return cached
 
-        async def count() -> int:
+        async def cached() -> tuple[str, int | None]:
+            return await self._cache.get_total(key, rating_filtered=rating_filtered)
+
+        async def count(stamp: str) -> int:
             total = await count_matching(query)
             await self._cache.put_total(key, stamp, total)
             return total
 
-        async def stored() -> int | None:
-            return (await self._cache.get_total(key, rating_filtered=rating_filtered))[1]
-
-        return await self._cache.backend.single_flight(TOTAL_NAMESPACE, f"{key}:{stamp}", count, stored)
+        return await self._cache.backend.read_through(TOTAL_NAMESPACE, key, cached, count)
 
     async def count(self, filters: MovieListFilters) -> int:
         return await self._total(total_cache_key(filters), plan_movie_query(filters))

@@ -66,26 +66,19 @@ async def people_page(
 
 async def _total(kind: str, key: str, collection: AsyncCollection[dict[str, Any]], query: Mapping[str, Any]) -> int:
     """The exact total, from the cache while no write replaced the kind's stamp; on a miss one
-    request counts (``Cache.single_flight``) and the others wait for what it stores."""
+    request counts (``Cache.read_through``) and the others wait for what it stores."""
     cache = _cache()
 
-    async def stamped() -> tuple[str, int | None]:
-        stamp, cached = await cache.get_stamped(STAMP_NAMESPACE, (kind,), TOTAL_NAMESPACE, f"{kind}|{key}")
-        return stamp, cached if isinstance(cached, int) and not isinstance(cached, bool) else None
+    async def cached() -> tuple[str, int | None]:
+        stamp, value = await cache.get_stamped(STAMP_NAMESPACE, (kind,), TOTAL_NAMESPACE, f"{kind}|{key}")
+        return stamp, value if isinstance(value, int) and not isinstance(value, bool) else None
 
-    stamp, cached = await stamped()
-    if cached is not None:
-        return cached
-
-    async def count() -> int:
+    async def count(stamp: str) -> int:
         total = int(await collection.count_documents(dict(query)))
         await cache.set(TOTAL_NAMESPACE, f"{kind}|{key}:{stamp}", total, ttl=TOTAL_TTL_SECONDS)
         return total
 
-    async def stored() -> int | None:
-        return (await stamped())[1]
-
-    return await cache.single_flight(TOTAL_NAMESPACE, f"{kind}|{key}:{stamp}", count, stored)
+    return await cache.read_through(TOTAL_NAMESPACE, f"{kind}|{key}", cached, count)
 
 
 async def _windowed(

@@ -131,3 +131,28 @@ async def test_without_redis_every_caller_computes(api: httpx.AsyncClient, count
         assert len(calls) == count
     finally:
         await down.aclose()
+
+
+async def test_read_through_computes_a_missing_value_once_under_its_stamp(api: httpx.AsyncClient) -> None:
+    redis = runtime.current().redis
+    cache = Cache(redis)
+    computed: list[str] = []
+
+    async def lookup() -> tuple[str, int | None]:
+        stamp, value = await cache.get_stamped("flight-stamp", ["s"], "flight-test", "k")
+        return stamp, value if isinstance(value, int) else None
+
+    async def compute(stamp: str) -> int:
+        computed.append(stamp)
+        await asyncio.sleep(0.2)
+        await cache.set("flight-test", f"k:{stamp}", 7, ttl=60)
+        return 7
+
+    await cache.set("flight-stamp", "s", "s1", ttl=60)
+    results = await asyncio.gather(*(cache.read_through("flight-test", "k", lookup, compute) for _ in range(4)))
+    assert results == [7] * 4
+    assert computed == ["s1"]  # once, stored under the stamp it was read with
+    leases_before = flights()
+    assert await cache.read_through("flight-test", "k", lookup, compute) == 7
+    assert computed == ["s1"]
+    assert flights() == leases_before  # a hit takes no lease
