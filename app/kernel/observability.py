@@ -9,10 +9,11 @@ import uuid
 from typing import Any
 
 import structlog
-from litestar.datastructures import MutableScopeHeaders
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from prometheus_client import Counter, Histogram
+
+from app.kernel.http import add_headers
 
 log = structlog.get_logger("marquee.access")
 
@@ -57,6 +58,7 @@ class RequestContextMiddleware:
             return
         request_id = _incoming_request_id(scope)
         scope.setdefault("state", {})["request_id"] = request_id
+        request_id_header = [(REQUEST_ID_HEADER.encode(), request_id.encode("latin-1"))]
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(request_id=request_id)
         started = time.perf_counter()
@@ -65,8 +67,7 @@ class RequestContextMiddleware:
         async def send_wrapper(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status_holder["status"] = message["status"]
-                headers = MutableScopeHeaders.from_message(message)
-                headers["X-Request-ID"] = request_id
+                add_headers(message, request_id_header, replace=True)
             await send(message)
 
         try:

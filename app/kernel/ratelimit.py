@@ -27,13 +27,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import structlog
-from litestar.datastructures import MutableScopeHeaders
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from app.kernel.errors import error_body
+from app.kernel.http import RawHeaders, add_headers
 
 log = structlog.get_logger("marquee.ratelimit")
 
@@ -193,26 +193,24 @@ class RateLimitMiddleware:
             return
         if decision.prefetched:
             scope.setdefault("state", {})[PREFETCH_STATE] = decision.prefetched
-        headers = {
-            "RateLimit-Limit": str(decision.limit),
-            "RateLimit-Remaining": str(decision.remaining),
-            "RateLimit-Reset": str(decision.reset_seconds),
-        }
+        headers = [
+            (b"ratelimit-limit", str(decision.limit).encode()),
+            (b"ratelimit-remaining", str(decision.remaining).encode()),
+            (b"ratelimit-reset", str(decision.reset_seconds).encode()),
+        ]
         if not decision.allowed:
             await _send_429(send, headers, decision.reset_seconds)
             return
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                mutable = MutableScopeHeaders.from_message(message)
-                for name, value in headers.items():
-                    mutable[name] = value
+                add_headers(message, headers, replace=True)
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
 
 
-async def _send_429(send: Send, headers: dict[str, str], retry_after: int) -> None:
+async def _send_429(send: Send, headers: RawHeaders, retry_after: int) -> None:
     body = json.dumps(
         error_body("RATE_LIMITED", "Too many requests; retry later.", {"retry_after_seconds": retry_after})
     ).encode()
@@ -221,6 +219,6 @@ async def _send_429(send: Send, headers: dict[str, str], retry_after: int) -> No
         (b"content-length", str(len(body)).encode()),
         (b"retry-after", str(retry_after).encode()),
     ]
-    raw_headers += [(name.lower().encode(), value.encode()) for name, value in headers.items()]
+    raw_headers.extend(headers)
     await send({"type": "http.response.start", "status": 429, "headers": raw_headers})
     await send({"type": "http.response.body", "body": body, "more_body": False})

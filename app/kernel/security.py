@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from litestar.datastructures import MutableScopeHeaders
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.kernel.http import add_headers
 
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -15,6 +16,9 @@ SECURITY_HEADERS = {
 # The interactive docs page loads its own scripts; every other response is JSON, CSV or an image.
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
 
+_DOCS_HEADERS = [(name.lower().encode(), value.encode()) for name, value in SECURITY_HEADERS.items()]
+_API_HEADERS = [*_DOCS_HEADERS, (b"content-security-policy", API_CSP.encode())]
+
 
 class SecurityHeadersMiddleware:
     def __init__(self, app: ASGIApp) -> None:
@@ -24,16 +28,12 @@ class SecurityHeadersMiddleware:
         if scope["type"] != ScopeType.HTTP:
             await self.app(scope, receive, send)
             return
-        is_docs = str(scope.get("path", "")).startswith("/schema")
+        # a header the response sets itself (the docs page's own policy, say) is kept
+        headers = _DOCS_HEADERS if str(scope.get("path", "")).startswith("/schema") else _API_HEADERS
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableScopeHeaders.from_message(message)
-                for name, value in SECURITY_HEADERS.items():
-                    if name not in headers:
-                        headers[name] = value
-                if not is_docs and "Content-Security-Policy" not in headers:
-                    headers["Content-Security-Policy"] = API_CSP
+                add_headers(message, headers, replace=False)
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

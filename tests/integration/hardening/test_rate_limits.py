@@ -132,10 +132,27 @@ async def test_cors_only_for_allowed_origins(limited: Callable[..., httpx.AsyncC
     assert "access-control-allow-origin" not in response.headers
 
 
-async def test_security_headers_and_trace(api: httpx.AsyncClient) -> None:
+async def test_security_headers_and_trace(api: httpx.AsyncClient, member: Account) -> None:
     response = await api.get("/healthz")
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Referrer-Policy"] == "no-referrer"
+    listing = await api.get("/v1/movies", headers={**member.headers, "X-Request-ID": "req-1"})
+    expected = {
+        "x-content-type-options": "nosniff",
+        "referrer-policy": "no-referrer",
+        "x-frame-options": "DENY",
+        "cross-origin-resource-policy": "same-origin",
+        "content-security-policy": "default-src 'none'; frame-ancestors 'none'",
+        "x-request-id": "req-1",
+    }
+    for name, value in expected.items():
+        assert listing.headers.get_list(name) == [value], name
+    for name in ("ratelimit-limit", "ratelimit-remaining", "ratelimit-reset"):
+        assert len(listing.headers.get_list(name)) == 1, name
+    # the interactive docs load their own scripts: no API policy there, the other headers as everywhere
+    docs = await api.get("/schema")
+    assert "content-security-policy" not in docs.headers
+    assert docs.headers.get_list("x-frame-options") == ["DENY"]
     trace = await api.request("TRACE", "/healthz")
     assert trace.status_code == 405
     assert error_of(trace)["code"] == "METHOD_NOT_ALLOWED"
