@@ -63,6 +63,10 @@ def password_hashing(stack: Stack) -> dict[str, Any]:
     return argon2_parameters(str((user or {}).get("password_hash", "")))
 
 
+CHAIN_CASE = "GET /healthz (the middleware chain alone)"
+CHAIN = Spec("GET", [("/healthz", None, None)])
+
+
 class HttpCases(Harness):
     """The load cases against the API and the bare app, the raw floors, the uvicorn comparison."""
 
@@ -244,6 +248,9 @@ class HttpCases(Harness):
                     warm=len(hot.items),
                     variant="cached",
                 )
+                # the floor of every Marquee route: the app's middleware chain (request id, security
+                # headers, access log, metrics) around a constant answer, without Redis or MongoDB
+                self.load_case(stack, api, size, "detail", CHAIN_CASE, CHAIN, concurrency, warm=20, variant="chain")
         if self.wants("saved"):
             items: list[tuple[str, str | None, int | None]] = []
             for index in rotate:
