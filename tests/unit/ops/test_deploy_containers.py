@@ -35,6 +35,7 @@ def test_compose_has_every_service_with_a_healthcheck() -> None:
 
     redis = command(services["redis"])
     assert redis[redis.index("--appendonly") + 1] == "yes"
+    assert redis[redis.index("--maxmemory-policy") + 1] == "noeviction"
     assert "ports" not in mongodb and "ports" not in services["redis"] and "ports" not in services["minio"]
 
 
