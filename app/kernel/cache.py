@@ -122,52 +122,55 @@ class Cache:
         CACHE_EVENTS.labels(namespace, "hit").inc()
         return value
 
+    async def _read_stamped(
+        self, stamp_namespace: str, stamp_keys: Sequence[str], namespace: str, key: str
+    ) -> tuple[str, Any] | None:
+        """The stamped-read script's ``(stamp, raw value or None)`` (``namespace`` empty: the stamp
+        alone); ``None`` when Redis cannot answer (logged, not counted: each caller counts)."""
+        try:
+            stamp, raw = await self._script(
+                _STAMPED_READ_SHA, _STAMPED_READ, (PREFIX, stamp_namespace, namespace, key, *stamp_keys)
+            )
+        except RedisError as exc:
+            log.warning("cache_unavailable", op="get", namespace=namespace or stamp_namespace, error=type(exc).__name__)
+            return None
+        return str(stamp), raw
+
     async def get_stamped_raw(self, stamp_namespace: str, stamp_key: str, namespace: str, key: str) -> str | None:
-        """The raw JSON that ``set(namespace, f"{key}:{stamp}")`` stored, where ``stamp`` is
-        the stamp :meth:`get_stamped` reads (``"0"`` when absent), read in ONE round trip.
+        """The raw JSON that :meth:`set_stamped` stored under ``key`` and the stamp
+        :meth:`get_stamped` reads (``"0"`` when absent), read in ONE round trip.
 
         ``None`` on a miss or when Redis cannot answer; only a hit is counted in the metrics (a
         caller falls back to :meth:`get_stamped`, which counts its own lookups).
         """
-        try:
-            args = (PREFIX, stamp_namespace, namespace, key, stamp_key)
-            _, raw = await self._script(_STAMPED_READ_SHA, _STAMPED_READ, args)
-        except RedisError as exc:
-            log.warning("cache_unavailable", op="get", namespace=namespace, error=type(exc).__name__)
-            return None
-        if raw is None:
+        read = await self._read_stamped(stamp_namespace, (stamp_key,), namespace, key)
+        if read is None or read[1] is None:
             return None
         CACHE_EVENTS.labels(namespace, "hit").inc()
-        return str(raw)
+        return str(read[1])
 
     async def get_stamped(
         self, stamp_namespace: str, stamp_keys: Sequence[str], namespace: str, key: str
     ) -> tuple[str, Any | None]:
         """``(stamp, value)`` in ONE round trip, where ``stamp`` is the values of ``stamp_keys`` in
         ``stamp_namespace`` joined by ``.`` (each ``"0"`` when absent) and ``value`` what
-        ``set(namespace, f"{key}:{stamp}")`` stored (``None`` on a miss). Store a value read on a
-        miss under the stamp returned: a write that replaced a stamp after this read makes it
-        unreachable. Redis down: ``("0", None)``."""
-        try:
-            args = (PREFIX, stamp_namespace, namespace, key, *stamp_keys)
-            stamp, raw = await self._script(_STAMPED_READ_SHA, _STAMPED_READ, args)
-        except RedisError as exc:
-            log.warning("cache_unavailable", op="get", namespace=namespace, error=type(exc).__name__)
+        :meth:`set_stamped` stored under ``key`` and that stamp (``None`` on a miss). Store a value
+        read on a miss under the stamp returned: a write that replaced a stamp after this read
+        makes it unreachable. Redis down: ``("0", None)``."""
+        read = await self._read_stamped(stamp_namespace, stamp_keys, namespace, key)
+        if read is None:
             CACHE_EVENTS.labels(namespace, "error").inc()
             return "0", None
-        return str(stamp), self._decoded(namespace, raw)
+        stamp, raw = read
+        return stamp, self._decoded(namespace, raw)
 
     async def stamp(self, stamp_namespace: str, stamp_keys: Sequence[str]) -> str:
         """The stamp :meth:`get_stamped` would key a value by, alone (one round trip)."""
-        try:
-            stamp, _ = await self._script(
-                _STAMPED_READ_SHA, _STAMPED_READ, (PREFIX, stamp_namespace, "", "", *stamp_keys)
-            )
-        except RedisError as exc:
-            log.warning("cache_unavailable", op="get", namespace=stamp_namespace, error=type(exc).__name__)
+        read = await self._read_stamped(stamp_namespace, stamp_keys, "", "")
+        if read is None:
             CACHE_EVENTS.labels(stamp_namespace, "error").inc()
             return "0"
-        return str(stamp)
+        return read[0]
 
     async def _script(self, sha: str, source: str, args: Sequence[str], keys: Sequence[str] = ()) -> Any:
         try:
@@ -257,6 +260,11 @@ class Cache:
             await self._redis.set(await self._key(namespace, key), _dumps(value), ex=ttl or self._default_ttl)
         except RedisError as exc:
             log.warning("cache_unavailable", op="set", namespace=namespace, error=type(exc).__name__)
+
+    async def set_stamped(self, namespace: str, key: str, stamp: str, value: Any, ttl: int | None = None) -> None:
+        """Store ``value`` where :meth:`get_stamped` (and :meth:`get_stamped_raw`) look for ``key``
+        under ``stamp``."""
+        await self.set(namespace, f"{key}:{stamp}", value, ttl=ttl)
 
     async def set_many(self, namespace: str, values: Mapping[str, Any], ttl: int | None = None) -> None:
         """Store every ``key: value`` of ``values`` in one round trip after the generation's (a

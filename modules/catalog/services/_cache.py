@@ -57,14 +57,14 @@ class MovieCache:
         return stamp, value if isinstance(value, dict) else None
 
     async def put_detail(self, movie_id: str, stamp: str, detail: dict[str, Any]) -> None:
-        await self._cache.set(DETAIL_NAMESPACE, f"{movie_id}:{stamp}", detail, ttl=DETAIL_TTL_SECONDS)
+        await self._cache.set_stamped(DETAIL_NAMESPACE, movie_id, stamp, detail, ttl=DETAIL_TTL_SECONDS)
 
     async def get_page(self, key: str) -> tuple[str, dict[str, Any] | None]:
         stamp, value = await self._stamped(LIST_NAMESPACE, key, LIST_STAMP_KEY)
         return stamp, value if isinstance(value, dict) else None
 
     async def put_page(self, key: str, stamp: str, page: dict[str, Any]) -> None:
-        await self._cache.set(LIST_NAMESPACE, f"{key}:{stamp}", page, ttl=LIST_TTL_SECONDS)
+        await self._cache.set_stamped(LIST_NAMESPACE, key, stamp, page, ttl=LIST_TTL_SECONDS)
 
     async def get_total(self, key: str, *, rating_filtered: bool) -> tuple[str, int | None]:
         """``(stamp, cached total of the filter set ``key`` or None)``: a total is exact while its
@@ -74,7 +74,7 @@ class MovieCache:
         return stamp, value if isinstance(value, int) and not isinstance(value, bool) else None
 
     async def put_total(self, key: str, stamp: str, total: int) -> None:
-        await self._cache.set(TOTAL_NAMESPACE, f"{key}:{stamp}", total, ttl=TOTAL_TTL_SECONDS)
+        await self._cache.set_stamped(TOTAL_NAMESPACE, key, stamp, total, ttl=TOTAL_TTL_SECONDS)
 
     async def get_ranking(
         self, key: str, *, rating_filtered: bool, start: int, stop: int
@@ -98,7 +98,7 @@ class MovieCache:
         return stamp, value
 
     async def put_page_ids(self, key: str, stamp: str, ids: list[str]) -> None:
-        await self._cache.set(PAGE_IDS_NAMESPACE, f"{key}:{stamp}", ids, ttl=TOTAL_TTL_SECONDS)
+        await self._cache.set_stamped(PAGE_IDS_NAMESPACE, key, stamp, ids, ttl=TOTAL_TTL_SECONDS)
 
     async def get_detail_json(self, movie_id: str) -> str | None:
         """The cached detail as the JSON it is stored as (what :meth:`get_detail` would decode),

@@ -68,17 +68,18 @@ async def _total(kind: str, key: str, collection: AsyncCollection[dict[str, Any]
     """The exact total, from the cache while no write replaced the kind's stamp; on a miss one
     request counts (``Cache.read_through``) and the others wait for what it stores."""
     cache = _cache()
+    total_key = f"{kind}|{key}"
 
     async def cached() -> tuple[str, int | None]:
-        stamp, value = await cache.get_stamped(STAMP_NAMESPACE, (kind,), TOTAL_NAMESPACE, f"{kind}|{key}")
+        stamp, value = await cache.get_stamped(STAMP_NAMESPACE, (kind,), TOTAL_NAMESPACE, total_key)
         return stamp, value if isinstance(value, int) and not isinstance(value, bool) else None
 
     async def count(stamp: str) -> int:
         total = int(await collection.count_documents(dict(query)))
-        await cache.set(TOTAL_NAMESPACE, f"{kind}|{key}:{stamp}", total, ttl=TOTAL_TTL_SECONDS)
+        await cache.set_stamped(TOTAL_NAMESPACE, total_key, stamp, total, ttl=TOTAL_TTL_SECONDS)
         return total
 
-    return await cache.read_through(TOTAL_NAMESPACE, f"{kind}|{key}", cached, count)
+    return await cache.read_through(TOTAL_NAMESPACE, total_key, cached, count)
 
 
 async def _windowed(
