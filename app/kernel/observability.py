@@ -17,7 +17,7 @@ from app.kernel.http import add_headers
 
 log = structlog.get_logger("marquee.access")
 
-REQUEST_ID_HEADER = "x-request-id"
+REQUEST_ID_HEADER = b"x-request-id"
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
 
 HTTP_REQUESTS = Counter(
@@ -33,7 +33,7 @@ HTTP_LATENCY = Histogram(
 
 def _incoming_request_id(scope: Scope) -> str:
     for name, value in scope.get("headers", ()):
-        if name == b"x-request-id":
+        if name == REQUEST_ID_HEADER:
             candidate = value.decode("latin-1").strip()
             if _VALID_REQUEST_ID.match(candidate):
                 return candidate
@@ -58,7 +58,7 @@ class RequestContextMiddleware:
             return
         request_id = _incoming_request_id(scope)
         scope.setdefault("state", {})["request_id"] = request_id
-        request_id_header = [(REQUEST_ID_HEADER.encode(), request_id.encode("latin-1"))]
+        request_id_header = [(REQUEST_ID_HEADER, request_id.encode("latin-1"))]
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(request_id=request_id)
         started = time.perf_counter()
